@@ -1,0 +1,382 @@
+#include "admin.h"
+
+#include <netdb.h>
+#include <arpa/inet.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "tdm/common/fetcher.h"
+#include "tdm/common/kafka.h"
+#include "tdm/common/messages.h"
+#include "tdm/common/pg.h"
+#include "tdm/common/pg_adapter.h"
+#include "tdm/common/url.h"
+#include "tdm/crawler/scope.h"
+#include "tdm/matcher/image_signal.h"
+
+namespace tdm::cli {
+namespace {
+
+using nlohmann::json;
+
+Result<std::string> Dsn(const Home& home) {
+  auto e = ResolveEndpoints(home, std::nullopt, std::nullopt);
+  if (!e.ok()) {
+    // Data commands need only PostgreSQL; Kafka may be absent for them.
+    if (auto dsn = ReadSmallFile(home.pg_dsn_file()); dsn.ok()) {
+      std::string s = *dsn;
+      while (!s.empty() && s.back() == '\n') s.pop_back();
+      return s;
+    }
+    if (const char* env = std::getenv("TDM_PG_DSN")) return std::string(env);
+    return e.status();
+  }
+  return e->pg_dsn;
+}
+
+std::string Pad(std::string s, size_t width) {
+  if (s.size() < width) s.resize(width, ' ');
+  return s;
+}
+
+// The addresses a host name resolves to, for the SSRF check at `site add`.
+std::vector<std::string> Resolve(const std::string& host) {
+  std::vector<std::string> out;
+  std::string h = host;
+  if (h.size() > 2 && h.front() == '[') h = h.substr(1, h.size() - 2);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(h.c_str(), nullptr, &hints, &res) != 0) return out;
+  for (addrinfo* p = res; p; p = p->ai_next) {
+    char buf[INET6_ADDRSTRLEN] = {0};
+    if (p->ai_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(p->ai_addr)->sin_addr, buf, sizeof(buf));
+    } else if (p->ai_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(p->ai_addr)->sin6_addr, buf,
+                sizeof(buf));
+    }
+    if (buf[0]) out.push_back(buf);
+  }
+  freeaddrinfo(res);
+  return out;
+}
+
+}  // namespace
+
+Result<int64_t> AddSubject(const Home& home, const SubjectInput& in) {
+  if (in.name.empty()) return Status::InvalidArgument("--name is required");
+  if (!in.email.empty() && in.email.find('@') == std::string::npos) {
+    return Status::InvalidArgument("--email '" + in.email + "' is not an email address");
+  }
+  auto dsn = Dsn(home);
+  if (!dsn.ok()) return dsn.status();
+  PgSession pg(*dsn);
+  return pg.Transact([&](pqxx::work& tx) {
+    return tx.exec_params1(
+               "INSERT INTO subjects (name, email, phone, postal_address)"
+               " VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), NULLIF($4, '')) RETURNING id",
+               in.name, in.email, in.phone, in.postal_address)[0]
+        .as<int64_t>();
+  });
+}
+
+Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
+                                  const std::vector<std::string>& files) {
+  if (files.empty()) return Status::InvalidArgument("give at least one photo file");
+  auto dsn = Dsn(home);
+  if (!dsn.ok()) return dsn.status();
+  PgSession pg(*dsn);
+  auto exists = pg.Transact([&](pqxx::work& tx) {
+    return !tx.exec_params("SELECT 1 FROM subjects WHERE id = $1 AND withdrawn_at IS NULL",
+                           subject_id)
+                .empty();
+  });
+  if (!exists.ok()) return exists.status();
+  if (!*exists) return Status::NotFound("subject " + std::to_string(subject_id));
+  ProfileReport report;
+  for (const std::string& file : files) {
+    std::string bytes;
+    {
+      std::ifstream in(file, std::ios::binary);
+      if (!in) {
+        report.refused.push_back(file + ": cannot read");
+        continue;
+      }
+      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    auto signal = matcher::ComputeImageSignal(
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    std::string().swap(bytes);  // the photo is dropped here; only its hashes go on
+    if (!signal.ok()) {
+      report.refused.push_back(file + ": " + signal.status().message());
+      continue;
+    }
+    if (signal->quality < 50) {
+      report.refused.push_back(file + ": too featureless to match on (PDQ quality " +
+                               std::to_string(signal->quality) + ")");
+      continue;
+    }
+    const std::string label = std::filesystem::path(file).filename().string();
+    auto inserted = pg.Transact([&](pqxx::work& tx) {
+      auto r = tx.exec_params(
+          "INSERT INTO hash_profiles (subject_id, pdq, quality, sha256, md5, label)"
+          " VALUES ($1, decode($2, 'hex'), $3, decode($4, 'hex'), decode($5, 'hex'), $6)"
+          " ON CONFLICT (subject_id, sha256) DO NOTHING RETURNING id",
+          subject_id, signal->pdq.ToHex(), signal->quality, signal->sha256_hex, signal->md5_hex,
+          label);
+      return !r.empty();
+    });
+    if (!inserted.ok()) return inserted.status();
+    (*inserted ? report.added : report.already_known)++;
+  }
+  return report;
+}
+
+Result<int64_t> AddSite(const Home& home, const std::string& name, const std::string& url_text,
+                        bool allow_private) {
+  if (name.empty()) return Status::InvalidArgument("--name is required");
+  auto url = Url::Parse(url_text);
+  if (!url.ok()) return Status::InvalidArgument("'" + url_text + "': " + url.status().message());
+  if (!allow_private) {
+    auto addresses = Resolve(url->host());
+    if (addresses.empty()) {
+      return Status::InvalidArgument("cannot resolve " + url->host());
+    }
+    for (const auto& a : addresses) {
+      if (IsPrivateAddress(a)) {
+        return Status::Refused(url->host() + " resolves to " + a +
+                               ", a loopback or private address; pass --allow-private to watch it");
+      }
+    }
+  }
+  const auto scope = crawler::Scope::FromSeed(*url);
+  auto dsn = Dsn(home);
+  if (!dsn.ok()) return dsn.status();
+  PgSession pg(*dsn);
+  return pg.Transact([&](pqxx::work& tx) {
+    return tx.exec_params1(
+               "INSERT INTO sites (name, seed_url, scope_prefix, allow_private)"
+               " VALUES ($1, $2, $3, $4) ON CONFLICT (seed_url) DO UPDATE SET name = $1,"
+               " allow_private = $4 RETURNING id",
+               name, url->Spec(), scope.path_prefix(), allow_private)[0]
+        .as<int64_t>();
+  });
+}
+
+Result<int64_t> StartCrawl(const Home& home, int64_t site_id) {
+  auto endpoints = ResolveEndpoints(home, std::nullopt, std::nullopt);
+  if (!endpoints.ok()) return endpoints.status();
+  PgSession pg(endpoints->pg_dsn);
+  auto item = pg.Transact([&](pqxx::work& tx) -> std::optional<FrontierItem> {
+    auto site = tx.exec_params("SELECT seed_url FROM sites WHERE id = $1", site_id);
+    if (site.empty()) return std::nullopt;
+    FrontierItem f;
+    f.site_id = site_id;
+    f.url = site[0][0].as<std::string>();
+    f.crawl_id =
+        tx.exec_params1("INSERT INTO crawls (site_id) VALUES ($1) RETURNING id", site_id)[0]
+            .as<int64_t>();
+    tx.exec_params("INSERT INTO crawl_urls (crawl_id, url, depth) VALUES ($1, $2, 0)", f.crawl_id,
+                   f.url);
+    return f;
+  });
+  if (!item.ok()) return item.status();
+  if (!item->has_value()) return Status::NotFound("site " + std::to_string(site_id));
+  auto producer = MakeKafkaProducer({endpoints->kafka_bootstrap, "tdm-cli"});
+  if (!producer.ok()) return producer.status();
+  auto url = Url::Parse((*item)->url);
+  Status s = (*producer)->Publish(kFrontierTopic, url.ok() ? url->HostPort() : "",
+                                  (*item)->Encode());
+  if (s.ok()) s = (*producer)->Flush(std::chrono::seconds(15));
+  // Even if this publish is lost, the crawler's reconcile sweep republishes
+  // the queued seed from PostgreSQL.
+  if (!s.ok()) return s;
+  return (*item)->crawl_id;
+}
+
+std::string CrawlReport::Summary() const {
+  std::ostringstream o;
+  o.setf(std::ios::fixed);
+  o.precision(1);
+  o << "pages " << pages << " (" << pages_failed << " failed), images " << images << " ("
+    << images_failed << " failed), matches " << matches << ", drafts " << drafts << ", seconds "
+    << seconds;
+  return o.str();
+}
+
+Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double timeout_s) {
+  auto dsn = Dsn(home);
+  if (!dsn.ok()) return dsn.status();
+  PgSession pg(*dsn);
+  const auto start = std::chrono::steady_clock::now();
+  int quiet_polls = 0;
+  while (true) {
+    auto r = pg.Transact([&](pqxx::work& tx) {
+      auto row = tx.exec_params1(
+          "SELECT"
+          " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state IN ('queued','fetching')),"
+          " (SELECT count(*) FROM image_refs WHERE crawl_id = $1 AND state = 'queued'),"
+          " (SELECT count(*) FROM matches m JOIN sightings s ON s.id = m.sighting_id"
+          "   LEFT JOIN takedown_items i ON i.match_id = m.id"
+          "   WHERE s.crawl_id = $1 AND m.status = 'confirmed' AND i.id IS NULL),"
+          " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state = 'done'),"
+          " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state = 'failed'),"
+          " (SELECT count(DISTINCT image_url) FROM image_refs WHERE crawl_id = $1 AND state = 'done'),"
+          " (SELECT count(DISTINCT image_url) FROM image_refs WHERE crawl_id = $1 AND state = 'failed'),"
+          " (SELECT count(*) FROM matches m JOIN sightings s ON s.id = m.sighting_id"
+          "   WHERE s.crawl_id = $1),"
+          " (SELECT count(DISTINCT i.takedown_id) FROM takedown_items i"
+          "   JOIN matches m ON m.id = i.match_id JOIN sightings s ON s.id = m.sighting_id"
+          "   WHERE s.crawl_id = $1)",
+          crawl_id);
+      CrawlReport rep;
+      rep.crawl_id = crawl_id;
+      const int64_t pending = row[0].as<int64_t>() + row[1].as<int64_t>() + row[2].as<int64_t>();
+      rep.pages = row[3].as<int64_t>() + row[4].as<int64_t>();
+      rep.pages_failed = row[4].as<int64_t>();
+      rep.images = row[5].as<int64_t>() + row[6].as<int64_t>();
+      rep.images_failed = row[6].as<int64_t>();
+      rep.matches = row[7].as<int64_t>();
+      rep.drafts = row[8].as<int64_t>();
+      if (pending == 0) {
+        tx.exec_params("UPDATE crawls SET finished_at = coalesce(finished_at, now()) WHERE id = $1",
+                       crawl_id);
+      }
+      return std::make_pair(pending, rep);
+    });
+    if (!r.ok()) return r.status();
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    quiet_polls = r->first == 0 ? quiet_polls + 1 : 0;
+    if (quiet_polls >= 2) {
+      r->second.seconds = elapsed;
+      return r->second;
+    }
+    if (elapsed > timeout_s) {
+      return Status::Unavailable("crawl " + std::to_string(crawl_id) + " still has " +
+                                 std::to_string(r->first) + " item(s) pending after " +
+                                 std::to_string(static_cast<int>(timeout_s)) +
+                                 " s; is the stack running (tdm status)?");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+}
+
+Result<std::string> ListMatches(const Home& home, int64_t subject_id, bool as_json) {
+  auto dsn = Dsn(home);
+  if (!dsn.ok()) return dsn.status();
+  PgSession pg(*dsn);
+  return pg.Transact([&](pqxx::work& tx) {
+    auto rows = tx.exec_params(
+        "SELECT m.id, m.subject_id, s.page_url, s.image_url, m.kind, m.distance, m.status,"
+        " to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        " FROM matches m JOIN sightings s ON s.id = m.sighting_id"
+        " WHERE $1 = 0 OR m.subject_id = $1 ORDER BY m.id",
+        subject_id);
+    if (as_json) {
+      json out = json::array();
+      for (const auto& r : rows) {
+        out.push_back({{"id", r[0].as<int64_t>()},
+                       {"subject", r[1].as<int64_t>()},
+                       {"page_url", r[2].as<std::string>()},
+                       {"image_url", r[3].as<std::string>()},
+                       {"kind", r[4].as<std::string>()},
+                       {"distance", r[5].as<int>()},
+                       {"status", r[6].as<std::string>()},
+                       {"created_at", r[7].as<std::string>()}});
+      }
+      return out.dump(2) + "\n";
+    }
+    std::string out = Pad("ID", 7) + Pad("SUBJECT", 9) + Pad("DIST", 6) + Pad("STATUS", 11) +
+                      "PAGE URL  ->  IMAGE URL\n";
+    for (const auto& r : rows) {
+      out += Pad(r[0].as<std::string>(), 7) + Pad(r[1].as<std::string>(), 9) +
+             Pad(r[5].as<std::string>(), 6) + Pad(r[6].as<std::string>(), 11) +
+             r[2].as<std::string>() + "  ->  " + r[3].as<std::string>() + "\n";
+    }
+    out += std::to_string(rows.size()) + " match(es)\n";
+    return out;
+  });
+}
+
+Result<std::string> ListTakedowns(const Home& home, bool as_json) {
+  auto dsn = Dsn(home);
+  if (!dsn.ok()) return dsn.status();
+  PgSession pg(*dsn);
+  return pg.Transact([&](pqxx::work& tx) {
+    auto rows = tx.exec(
+        "SELECT t.id, t.subject_id, t.host, t.status, count(i.id),"
+        " to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        " array_to_string(t.missing, ', ')"
+        " FROM takedowns t LEFT JOIN takedown_items i ON i.takedown_id = t.id"
+        " GROUP BY t.id ORDER BY t.id");
+    if (as_json) {
+      json out = json::array();
+      for (const auto& r : rows) {
+        out.push_back({{"id", r[0].as<int64_t>()},
+                       {"subject", r[1].as<int64_t>()},
+                       {"host", r[2].as<std::string>()},
+                       {"status", r[3].as<std::string>()},
+                       {"items", r[4].as<int64_t>()},
+                       {"created_at", r[5].as<std::string>()},
+                       {"missing", r[6].as<std::string>()}});
+      }
+      return out.dump(2) + "\n";
+    }
+    std::string out = Pad("ID", 6) + Pad("SUBJECT", 9) + Pad("STATUS", 9) + Pad("ITEMS", 7) +
+                      Pad("HOST", 24) + "STILL NEEDED\n";
+    for (const auto& r : rows) {
+      out += Pad(r[0].as<std::string>(), 6) + Pad(r[1].as<std::string>(), 9) +
+             Pad(r[3].as<std::string>(), 9) + Pad(r[4].as<std::string>(), 7) +
+             Pad(r[2].as<std::string>(), 24) + r[6].as<std::string>() + "\n";
+    }
+    out += std::to_string(rows.size()) + " takedown request(s)\n";
+    return out;
+  });
+}
+
+Result<std::string> ShowTakedown(const Home& home, int64_t id) {
+  auto dsn = Dsn(home);
+  if (!dsn.ok()) return dsn.status();
+  PgSession pg(*dsn);
+  auto text = pg.Transact([&](pqxx::work& tx) -> std::optional<std::string> {
+    auto t = tx.exec_params(
+        "SELECT status, host, subject_line, body, array_to_string(missing, ', ')"
+        " FROM takedowns WHERE id = $1",
+        id);
+    if (t.empty()) return std::nullopt;
+    std::string out = "Takedown request " + std::to_string(id) + " (" +
+                      t[0][0].as<std::string>() + ") to " + t[0][1].as<std::string>() + "\n";
+    if (!t[0][4].as<std::string>().empty()) {
+      out += "Still needed before sending: " + t[0][4].as<std::string>() + "\n";
+    }
+    out += "Subject: " + t[0][2].as<std::string>() + "\n\n" + t[0][3].as<std::string>();
+    if (!out.empty() && out.back() != '\n') out += "\n";
+    return out;
+  });
+  if (!text.ok()) return text.status();
+  if (!text->has_value()) return Status::NotFound("takedown " + std::to_string(id));
+  return **text;
+}
+
+Result<std::vector<int64_t>> ListTakedownIdsForSubject(const Home& home, int64_t subject_id) {
+  auto dsn = Dsn(home);
+  if (!dsn.ok()) return dsn.status();
+  PgSession pg(*dsn);
+  return pg.Transact([&](pqxx::work& tx) {
+    std::vector<int64_t> out;
+    for (const auto& r :
+         tx.exec_params("SELECT id FROM takedowns WHERE subject_id = $1 ORDER BY id", subject_id)) {
+      out.push_back(r[0].as<int64_t>());
+    }
+    return out;
+  });
+}
+
+}  // namespace tdm::cli

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tdm/common/home.h"
+#include "tdm/common/status.h"
+
+namespace tdm::cli {
+
+// The operations behind the CLI's data commands, against the stack that the
+// home folder names. Each prints what a person needs and returns the id it
+// created or acted on (the CLI prints ids as the last word of the last line).
+
+struct SubjectInput {
+  std::string name, email, phone, postal_address;
+};
+Result<int64_t> AddSubject(const Home& home, const SubjectInput& in);
+
+// Hashes each photo in memory and stores only the hashes. Photos that are not
+// decodable images are refused by name in `refused` and the rest still stored.
+struct ProfileReport {
+  int added = 0;
+  int already_known = 0;
+  std::vector<std::string> refused;  // "file: reason"
+};
+Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
+                                  const std::vector<std::string>& files);
+
+Result<int64_t> AddSite(const Home& home, const std::string& name, const std::string& url,
+                        bool allow_private);
+
+struct CrawlReport {
+  int64_t crawl_id = 0;
+  int64_t pages = 0, pages_failed = 0;
+  int64_t images = 0, images_failed = 0;
+  int64_t matches = 0, drafts = 0;
+  double seconds = 0;
+  std::string Summary() const;
+};
+Result<int64_t> StartCrawl(const Home& home, int64_t site_id);
+// Returns once the frontier is drained, every image found was matched and
+// every match drafted, or with Unavailable after `timeout_s`.
+Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double timeout_s);
+
+Result<std::string> ListMatches(const Home& home, int64_t subject_id, bool json);
+Result<std::string> ListTakedowns(const Home& home, bool json);
+Result<std::string> ShowTakedown(const Home& home, int64_t takedown_id);
+Result<std::vector<int64_t>> ListTakedownIdsForSubject(const Home& home, int64_t subject_id);
+
+}  // namespace tdm::cli

@@ -1,0 +1,82 @@
+#include "demo_command.h"
+
+#include <cstdlib>
+#include <iostream>
+
+#include "admin.h"
+#include "tdm/demo/leak_site.h"
+#include "tdm/demo/static_server.h"
+
+namespace tdm::cli {
+namespace {
+
+int Fail(const Status& s) {
+  std::cerr << "tdm demo: error: " << s.ToString() << "\n";
+  return 1;
+}
+
+std::filesystem::path PhotosDir() {
+  if (const char* env = std::getenv("TDM_PHOTOS_DIR")) return env;
+  return std::filesystem::path(TDM_ASSETS_DIR) / "johns";
+}
+
+}  // namespace
+
+int RunDemoCommand(const Home& home, const Args& args) {
+  if (auto e = ResolveEndpoints(home, std::nullopt, std::nullopt); !e.ok()) return Fail(e.status());
+  demo::LeakSiteOptions options;
+  options.photos_dir = PhotosDir();
+  options.out_dir = home.root() / "demo";
+  if (!std::filesystem::is_directory(options.photos_dir)) {
+    return Fail(Status::NotFound("demo photos at " + options.photos_dir.string() +
+                                 " (scripts/setup.sh unpacks them; or set TDM_PHOTOS_DIR)"));
+  }
+  auto site = demo::GenerateLeakSite(options);
+  if (!site.ok()) return Fail(site.status());
+  demo::StaticServer server(site->root);
+  auto port = server.Start(static_cast<uint16_t>(std::atoi(args.Get("--port").value_or("0").c_str())));
+  if (!port.ok()) return Fail(port.status());
+  const std::string seed = "http://127.0.0.1:" + std::to_string(*port) + site->seed_path;
+  std::cout << "demo leak forum serving at " << seed << "\n";
+
+  auto subject = AddSubject(home, {"Demo Victim", "demo-victim@example.org", "",
+                                   "1 Example Street, Springfield"});
+  if (!subject.ok()) return Fail(subject.status());
+  std::vector<std::string> photos;
+  for (const auto& p : site->victim_photos) photos.push_back(p.string());
+  auto profiles = AddProfiles(home, *subject, photos);
+  if (!profiles.ok()) return Fail(profiles.status());
+  std::cout << "registered demo victim as subject " << *subject << ": " << profiles->added
+            << " photo(s) hashed, none stored\n";
+
+  auto site_id = AddSite(home, "Demo leak forum", seed, /*allow_private=*/true);
+  if (!site_id.ok()) return Fail(site_id.status());
+  auto crawl = StartCrawl(home, *site_id);
+  if (!crawl.ok()) return Fail(crawl.status());
+  std::cout << "crawling site " << *site_id << " (crawl " << *crawl << ") ...\n";
+  auto report = WaitForCrawl(home, *crawl, 110);
+  if (!report.ok()) return Fail(report.status());
+  std::cout << report->Summary() << "\n\n";
+
+  auto matches = ListMatches(home, *subject, false);
+  if (!matches.ok()) return Fail(matches.status());
+  std::cout << *matches << "\n";
+  auto list = ListTakedowns(home, false);
+  if (!list.ok()) return Fail(list.status());
+  std::cout << *list << "\n";
+  // Print the drafts of this demo's subject.
+  auto ids = ListTakedownIdsForSubject(home, *subject);
+  if (!ids.ok()) return Fail(ids.status());
+  for (int64_t id : *ids) {
+    auto text = ShowTakedown(home, id);
+    if (!text.ok()) return Fail(text.status());
+    std::cout << "=====================================================================\n"
+              << *text << "\n";
+  }
+  server.Stop();
+  std::cout << "demo finished: " << ids->size() << " takedown request(s) drafted for subject "
+            << *subject << "\n";
+  return 0;
+}
+
+}  // namespace tdm::cli

@@ -1,0 +1,225 @@
+// tdm: one binary, one subcommand per service or task. Each subcommand parses
+// its flags, loads its config and hands over to a library.
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+
+#include "admin.h"
+#include "args.h"
+#include "demo_command.h"
+#include "service_commands.h"
+#include "stack.h"
+#include "tdm/common/metrics.h"
+#include "tdm/common/pg.h"
+
+namespace tdm::cli {
+namespace {
+
+constexpr const char* kUsage = R"(tdm — find and take down non-consensual intimate imagery
+
+usage: tdm COMMAND [--home DIR] [options]
+
+local stack (home folder: --home, else $TDM_HOME, else /var/lib/tdm as root, ~/.tdm otherwise)
+  up                      start PostgreSQL, the embedded Kafka broker and all services
+  down                    stop them
+  status                  say what runs where
+  migrate                 apply schema migrations (also done by `up`)
+  demo                    crawl a generated demo leak site and print the drafted notices
+
+services (against --kafka/--pg, $TDM_KAFKA_BOOTSTRAP/$TDM_PG_DSN, or the local stack)
+  crawler | matcher | notifier | broker
+
+data
+  subject add --name NAME [--email E] [--phone P] [--address A]
+  profile add --subject ID FILE...
+  site add --name NAME URL [--allow-private]
+  crawl --site ID [--wait] [--timeout SECONDS]
+  matches list [--subject ID] [--json]
+  takedowns list [--json]
+  takedowns show ID
+)";
+
+int Fail(const Status& s) {
+  std::cerr << "tdm: error: " << s.ToString() << "\n";
+  return 1;
+}
+
+template <typename T>
+int Fail(const Result<T>& r) {
+  return Fail(r.status());
+}
+
+int Up(const Home& home, const Args&) {
+  Status s = StackUp(home);
+  if (!s.ok()) return Fail(s);
+  std::cout << StackStatus(home) << "stack is up\n";
+  return 0;
+}
+
+int Down(const Home& home, const Args&) {
+  Status s = StackDown(home);
+  if (!s.ok()) return Fail(s);
+  std::cout << "stack is down\n";
+  return 0;
+}
+
+int StatusCmd(const Home& home, const Args&) {
+  std::cout << StackStatus(home);
+  return 0;
+}
+
+int Migrate(const Home& home, const Args& args) {
+  auto endpoints = ResolveEndpoints(home, std::string("unused"), args.Get("--pg"));
+  if (!endpoints.ok()) return Fail(endpoints);
+  auto applied = ApplyMigrations(endpoints->pg_dsn);
+  if (!applied.ok()) return Fail(applied);
+  std::cout << "applied " << *applied << " migration(s); schema at version "
+            << Migrations().back().version << "\n";
+  return 0;
+}
+
+int SubjectAdd(const Home& home, const Args& a) {
+  SubjectInput in{a.Get("--name").value_or(""), a.Get("--email").value_or(""),
+                  a.Get("--phone").value_or(""), a.Get("--address").value_or("")};
+  auto id = AddSubject(home, in);
+  if (!id.ok()) return Fail(id);
+  std::cout << "subject " << *id << "\n";
+  return 0;
+}
+
+int ProfileAdd(const Home& home, const Args& a) {
+  auto subject = a.GetId("--subject");
+  if (!subject.ok()) return Fail(subject);
+  auto report = AddProfiles(home, *subject, a.positional());
+  if (!report.ok()) return Fail(report);
+  for (const auto& r : report->refused) std::cerr << "tdm: refused " << r << "\n";
+  std::cout << report->added << " photo(s) hashed and registered, " << report->already_known
+            << " already known, " << report->refused.size()
+            << " refused; the photos themselves were not stored; subject " << *subject << "\n";
+  return report->refused.empty() ? 0 : 1;
+}
+
+int SiteAdd(const Home& home, const Args& a) {
+  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give exactly one URL"));
+  auto id = AddSite(home, a.Get("--name").value_or(""), a.positional()[0],
+                    a.Has("--allow-private"));
+  if (!id.ok()) return Fail(id);
+  std::cout << "site " << *id << "\n";
+  return 0;
+}
+
+int Crawl(const Home& home, const Args& a) {
+  auto site = a.GetId("--site");
+  if (!site.ok()) return Fail(site);
+  auto crawl = StartCrawl(home, *site);
+  if (!crawl.ok()) return Fail(crawl);
+  if (!a.Has("--wait")) {
+    std::cout << "crawl " << *crawl << "\n";
+    return 0;
+  }
+  double timeout = std::atof(a.Get("--timeout").value_or("600").c_str());
+  auto report = WaitForCrawl(home, *crawl, timeout > 0 ? timeout : 600);
+  if (!report.ok()) return Fail(report);
+  std::cout << report->Summary() << "\ncrawl " << *crawl << "\n";
+  return 0;
+}
+
+int MatchesList(const Home& home, const Args& a) {
+  int64_t subject = 0;
+  if (a.Get("--subject")) {
+    auto id = a.GetId("--subject");
+    if (!id.ok()) return Fail(id);
+    subject = *id;
+  }
+  auto text = ListMatches(home, subject, a.Has("--json"));
+  if (!text.ok()) return Fail(text);
+  std::cout << *text;
+  return 0;
+}
+
+int TakedownsList(const Home& home, const Args& a) {
+  auto text = ListTakedowns(home, a.Has("--json"));
+  if (!text.ok()) return Fail(text);
+  std::cout << *text;
+  return 0;
+}
+
+int TakedownsShow(const Home& home, const Args& a) {
+  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one takedown id"));
+  auto id = ParseId(a.positional()[0], "takedown id");
+  if (!id.ok()) return Fail(id);
+  auto text = ShowTakedown(home, *id);
+  if (!text.ok()) return Fail(text);
+  std::cout << *text << "takedown " << *id << "\n";
+  return 0;
+}
+
+struct Command {
+  std::set<std::string> value_flags;
+  std::set<std::string> switches;
+  std::function<int(const Home&, const Args&)> run;
+  bool positional_ok = false;
+};
+
+const std::set<std::string> kServiceFlags = {"--kafka", "--pg", "--metrics-file"};
+
+const std::map<std::string, Command>& Commands() {
+  static const std::map<std::string, Command> kCommands = {
+      {"up", {{}, {}, Up}},
+      {"down", {{}, {}, Down}},
+      {"status", {{}, {}, StatusCmd}},
+      {"migrate", {{"--pg"}, {}, Migrate}},
+      {"demo", {{"--port"}, {}, RunDemoCommand}},
+      {"broker", {{"--brokers"}, {"--verbose"}, RunBrokerCommand}},
+      {"crawler", {kServiceFlags, {"--verbose"}, RunCrawlerCommand}},
+      {"matcher", {kServiceFlags, {"--verbose"}, RunMatcherCommand}},
+      {"notifier", {kServiceFlags, {"--verbose"}, RunNotifierCommand}},
+      {"subject add", {{"--name", "--email", "--phone", "--address"}, {}, SubjectAdd}},
+      {"profile add", {{"--subject"}, {}, ProfileAdd, true}},
+      {"site add", {{"--name"}, {"--allow-private"}, SiteAdd, true}},
+      {"crawl", {{"--site", "--timeout"}, {"--wait"}, Crawl}},
+      {"matches list", {{"--subject"}, {"--json"}, MatchesList}},
+      {"takedowns list", {{}, {"--json"}, TakedownsList}},
+      {"takedowns show", {{}, {}, TakedownsShow, true}},
+  };
+  return kCommands;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> words(argv + 1, argv + argc);
+  if (words.empty() || words[0] == "-h" || words[0] == "--help" || words[0] == "help") {
+    std::cout << kUsage;
+    return words.empty() ? 2 : 0;
+  }
+  std::string name = words[0];
+  size_t consumed = 1;
+  if (!Commands().count(name) && words.size() > 1 && Commands().count(name + " " + words[1])) {
+    name += " " + words[1];
+    consumed = 2;
+  }
+  auto it = Commands().find(name);
+  if (it == Commands().end()) {
+    std::cerr << "tdm: error: unknown command '" << name << "' (tdm --help lists them)\n";
+    return 2;
+  }
+  std::vector<std::string> rest(words.begin() + consumed, words.end());
+  auto args = Args::Parse(rest, it->second.value_flags, it->second.switches);
+  if (!args.ok()) return Fail(args);
+  if (!it->second.positional_ok && !args->positional().empty()) {
+    return Fail(Status::InvalidArgument("unexpected argument '" + args->positional()[0] + "'"));
+  }
+  auto home = Home::Resolve(args->Get("--home"));
+  if (!home.ok()) return Fail(home);
+  spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
+  return it->second.run(*home, *args);
+}
+
+}  // namespace tdm::cli
+
+int main(int argc, char** argv) { return tdm::cli::Main(argc, argv); }

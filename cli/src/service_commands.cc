@@ -1,0 +1,86 @@
+#include "service_commands.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "stack.h"
+#include "tdm/common/metrics.h"
+#include "tdm/crawler/crawler.h"
+#include "tdm/matcher/matcher.h"
+#include "tdm/notifier/notifier.h"
+
+namespace tdm::cli {
+namespace {
+
+// A positive integer from the environment, or the default.
+int64_t EnvInt(const char* name, int64_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  long long n = std::strtoll(v, &end, 10);
+  return (end && *end == '\0' && n > 0) ? n : fallback;
+}
+
+Result<Endpoints> Setup(const Home& home, const Args& args, const std::string& service) {
+  InitLogging(service, args.Has("--verbose"));
+  auto e = ResolveEndpoints(home, args.Get("--kafka"), args.Get("--pg"));
+  if (!e.ok()) std::cerr << "tdm " << service << ": error: " << e.status().ToString() << "\n";
+  return e;
+}
+
+std::filesystem::path MetricsFile(const Home& home, const Args& args, const std::string& service) {
+  if (auto f = args.Get("--metrics-file")) return *f;
+  return home.metrics() / (service + ".prom");
+}
+
+}  // namespace
+
+int RunBrokerCommand(const Home& home, const Args& args) {
+  InitLogging("broker", args.Has("--verbose"));
+  int brokers = std::atoi(args.Get("--brokers").value_or("3").c_str());
+  if (brokers < 1 || brokers > 9) {
+    std::cerr << "tdm broker: error: --brokers must be 1..9\n";
+    return 2;
+  }
+  return RunBroker(home, brokers);
+}
+
+int RunCrawlerCommand(const Home& home, const Args& args) {
+  auto e = Setup(home, args, "crawler");
+  if (!e.ok()) return 2;
+  crawler::CrawlerConfig c;
+  c.kafka_bootstrap = e->kafka_bootstrap;
+  c.pg_dsn = e->pg_dsn;
+  c.batch_size = static_cast<size_t>(EnvInt("TDM_CRAWLER_BATCH", 32));
+  c.max_page_bytes = EnvInt("TDM_CRAWLER_MAX_PAGE_BYTES", c.max_page_bytes);
+  c.requeue_after = std::chrono::seconds(EnvInt("TDM_REQUEUE_AFTER_S", 60));
+  c.metrics_file = MetricsFile(home, args, "crawler");
+  return crawler::RunCrawlerService(c);
+}
+
+int RunMatcherCommand(const Home& home, const Args& args) {
+  auto e = Setup(home, args, "matcher");
+  if (!e.ok()) return 2;
+  matcher::MatcherConfig c;
+  c.kafka_bootstrap = e->kafka_bootstrap;
+  c.pg_dsn = e->pg_dsn;
+  c.batch_size = static_cast<size_t>(EnvInt("TDM_MATCHER_BATCH", 16));
+  c.policy.max_distance = static_cast<int>(EnvInt("TDM_PDQ_MAX_DISTANCE", 31));
+  c.limits.max_bytes = EnvInt("TDM_MATCHER_MAX_IMAGE_BYTES", c.limits.max_bytes);
+  c.metrics_file = MetricsFile(home, args, "matcher");
+  return matcher::RunMatcherService(c);
+}
+
+int RunNotifierCommand(const Home& home, const Args& args) {
+  auto e = Setup(home, args, "notifier");
+  if (!e.ok()) return 2;
+  notifier::NotifierConfig c;
+  c.kafka_bootstrap = e->kafka_bootstrap;
+  c.pg_dsn = e->pg_dsn;
+  c.metrics_file = MetricsFile(home, args, "notifier");
+  return notifier::RunNotifierService(c);
+}
+
+}  // namespace tdm::cli

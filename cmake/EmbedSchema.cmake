@@ -1,0 +1,13 @@
+# Writes OUT: a .cc defining tdm::Migrations() from the schema/NNNN_name.sql files.
+file(GLOB files "${SCHEMA_DIR}/*.sql")
+list(SORT files)
+set(body "")
+foreach(f IN LISTS files)
+  get_filename_component(base "${f}" NAME_WE)
+  string(REGEX MATCH "^([0-9]+)_(.*)$" _ "${base}")
+  math(EXPR version "${CMAKE_MATCH_1}")
+  file(READ "${f}" sql)
+  string(APPEND body "      {${version}, \"${base}\", R\"tdmsql(${sql})tdmsql\"},\n")
+endforeach()
+file(WRITE "${OUT}.tmp" "// Generated from schema/*.sql by cmake/EmbedSchema.cmake.\n#include \"tdm/common/pg.h\"\n\nnamespace tdm {\n\nconst std::vector<Migration>& Migrations() {\n  static const std::vector<Migration> kAll = {\n${body}  };\n  return kAll;\n}\n\n}  // namespace tdm\n")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")

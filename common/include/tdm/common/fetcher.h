@@ -1,0 +1,58 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tdm/common/status.h"
+
+namespace tdm {
+
+struct FetchRequest {
+  std::string url;
+  int64_t max_bytes = 10 << 20;
+  // Loopback, private and link-local targets are refused unless the watched
+  // site explicitly allows them (checked on every connection, redirects too).
+  bool allow_private = false;
+};
+
+struct FetchResponse {
+  std::string url;        // as requested
+  std::string final_url;  // after redirects
+  int http_status = 0;    // 0 when no response arrived
+  std::string content_type;
+  std::string body;       // held in memory only; callers never persist image bodies
+  double seconds = 0;
+  // Not ok when no usable response arrived: Refused (SSRF guard, scheme),
+  // TooLarge (body cap), Unavailable (DNS, connect, reset, timeout, too many
+  // redirects). A 404 is ok here, with http_status 404: the caller decides.
+  Status status;
+};
+
+struct FetcherOptions {
+  int max_concurrency = 16;
+  int max_per_host = 4;
+  std::chrono::milliseconds connect_timeout{5000};
+  std::chrono::milliseconds total_timeout{20000};
+  int max_redirects = 5;
+  std::string user_agent = "tdm/0.1 (+takedown monitor)";
+};
+
+// Fetches URLs over HTTP(S). FetchAll() runs a batch concurrently and returns
+// one response per request, in request order. Not thread-safe: one per thread.
+class Fetcher {
+ public:
+  virtual ~Fetcher() = default;
+  virtual std::vector<FetchResponse> FetchAll(const std::vector<FetchRequest>& requests) = 0;
+};
+
+// libcurl multi-interface implementation.
+std::unique_ptr<Fetcher> MakeCurlFetcher(const FetcherOptions& options);
+
+// True for loopback, RFC 1918, link-local, CGNAT, unspecified, multicast and
+// unique-local addresses (IPv4 and IPv6, including v4-mapped v6).
+bool IsPrivateAddress(const std::string& ip);
+
+}  // namespace tdm

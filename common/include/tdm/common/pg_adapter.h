@@ -1,0 +1,67 @@
+#pragma once
+
+// For adapter .cc files only: this header includes libpqxx. Domain code talks
+// to the stores' own interfaces, never to this.
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <pqxx/pqxx>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "tdm/common/status.h"
+
+namespace tdm {
+
+// A lazily (re)connected PostgreSQL session. Transact() runs a function in one
+// transaction and turns libpqxx's exceptions into a Status: a lost connection
+// is Unavailable (the next call reconnects), anything else Internal. Not
+// thread-safe: one per thread.
+class PgSession {
+ public:
+  explicit PgSession(std::string dsn) : dsn_(std::move(dsn)) {}
+
+  template <typename Fn>
+  auto Transact(Fn&& fn) -> Result<std::invoke_result_t<Fn, pqxx::work&>> {
+    try {
+      if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(dsn_);
+      pqxx::work tx(*conn_);
+      auto value = fn(tx);
+      tx.commit();
+      return value;
+    } catch (const pqxx::broken_connection& e) {
+      conn_.reset();
+      return Status::Unavailable(std::string("postgres connection: ") + FirstLine(e.what()));
+    } catch (const pqxx::sql_error& e) {
+      if (conn_ && !conn_->is_open()) conn_.reset();
+      return Status::Internal(std::string("postgres: ") + FirstLine(e.what()));
+    } catch (const std::exception& e) {
+      if (conn_ && !conn_->is_open()) conn_.reset();
+      return Status::Internal(std::string("postgres: ") + FirstLine(e.what()));
+    }
+  }
+
+  pqxx::connection* connection() { return conn_.get(); }
+
+ private:
+  static std::string FirstLine(const char* what) {
+    std::string s(what);
+    auto nl = s.find('\n');
+    return nl == std::string::npos ? s : s.substr(0, nl);
+  }
+  std::string dsn_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+// Escapes bytes for a bytea parameter / reads one back (libpqxx 6.4 API).
+inline std::string ByteaParam(pqxx::work& tx, const std::string& bytes) {
+  return tx.esc_raw(bytes);
+}
+inline std::string ByteaValue(const pqxx::field& f) {
+  pqxx::binarystring b(f);
+  return b.str();
+}
+
+}  // namespace tdm

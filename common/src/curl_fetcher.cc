@@ -1,0 +1,210 @@
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <cstring>
+#include <mutex>
+
+#include "tdm/common/fetcher.h"
+
+namespace tdm {
+namespace {
+
+void GlobalInitOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// Per-transfer state, owned by the batch.
+struct Transfer {
+  CURL* easy = nullptr;
+  const FetchRequest* request = nullptr;
+  FetchResponse* response = nullptr;
+  bool too_large = false;
+  bool refused = false;
+  std::string refused_ip;
+  char error[CURL_ERROR_SIZE] = {0};
+};
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t len = size * n;
+  if (static_cast<int64_t>(t->response->body.size() + len) > t->request->max_bytes) {
+    t->too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  t->response->body.append(data, len);
+  return len;
+}
+
+std::string AddressText(const struct sockaddr* sa) {
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (sa->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, buf, sizeof(buf));
+  } else if (sa->sa_family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, buf, sizeof(buf));
+  }
+  return buf;
+}
+
+// The SSRF guard: every socket curl opens, for the first request and for each
+// redirect, passes through here with the address it will connect to.
+curl_socket_t OnOpenSocket(void* user, curlsocktype, struct curl_sockaddr* addr) {
+  auto* t = static_cast<Transfer*>(user);
+  if (!t->request->allow_private) {
+    std::string ip = AddressText(&addr->addr);
+    if (ip.empty() || IsPrivateAddress(ip)) {
+      t->refused = true;
+      t->refused_ip = ip;
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+void Configure(Transfer& t, const FetcherOptions& o) {
+  CURL* e = t.easy;
+  curl_easy_setopt(e, CURLOPT_URL, t.request->url.c_str());
+  curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(o.max_redirects));
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(o.total_timeout.count()));
+  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.request->max_bytes));
+  curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
+  curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+}
+
+void Finish(Transfer& t, CURLcode code) {
+  FetchResponse& r = *t.response;
+  long status = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+  r.http_status = static_cast<int>(status);
+  char* final_url = nullptr;
+  if (curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &final_url) == CURLE_OK && final_url) {
+    r.final_url = final_url;
+  }
+  char* ctype = nullptr;
+  if (curl_easy_getinfo(t.easy, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype) {
+    r.content_type = ctype;
+  }
+  double secs = 0;
+  curl_easy_getinfo(t.easy, CURLINFO_TOTAL_TIME, &secs);
+  r.seconds = secs;
+  if (t.refused) {
+    r.status = Status::Refused("private or loopback address " + t.refused_ip +
+                               " (the site does not allow private targets)");
+    r.body.clear();
+  } else if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+    r.status = Status::TooLarge("body over " + std::to_string(t.request->max_bytes) + " bytes");
+    r.body.clear();
+  } else if (code == CURLE_UNSUPPORTED_PROTOCOL) {
+    r.status = Status::Refused("unsupported scheme");
+  } else if (code != CURLE_OK) {
+    std::string why = t.error[0] ? t.error : curl_easy_strerror(code);
+    r.status = Status::Unavailable(why);
+    r.body.clear();
+  }
+}
+
+class CurlFetcher final : public Fetcher {
+ public:
+  explicit CurlFetcher(FetcherOptions o) : options_(std::move(o)) {
+    GlobalInitOnce();
+    multi_ = curl_multi_init();
+    curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      static_cast<long>(options_.max_concurrency));
+    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
+                      static_cast<long>(options_.max_per_host));
+  }
+  ~CurlFetcher() override { curl_multi_cleanup(multi_); }
+
+  std::vector<FetchResponse> FetchAll(const std::vector<FetchRequest>& requests) override {
+    std::vector<FetchResponse> responses(requests.size());
+    std::vector<Transfer> transfers(requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+      Transfer& t = transfers[i];
+      t.request = &requests[i];
+      t.response = &responses[i];
+      responses[i].url = requests[i].url;
+      t.easy = curl_easy_init();
+      Configure(t, options_);
+      curl_multi_add_handle(multi_, t.easy);
+    }
+    int running = 0;
+    do {
+      CURLMcode mc = curl_multi_perform(multi_, &running);
+      if (mc != CURLM_OK) {
+        spdlog::error("curl multi: {}", curl_multi_strerror(mc));
+        break;
+      }
+      int queued = 0;
+      while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        Transfer* t = nullptr;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+        Finish(*t, msg->data.result);
+      }
+      if (running > 0) curl_multi_poll(multi_, nullptr, 0, 200, nullptr);
+    } while (running > 0);
+    for (Transfer& t : transfers) {
+      curl_multi_remove_handle(multi_, t.easy);
+      curl_easy_cleanup(t.easy);
+    }
+    return responses;
+  }
+
+ private:
+  FetcherOptions options_;
+  CURLM* multi_;
+};
+
+}  // namespace
+
+std::unique_ptr<Fetcher> MakeCurlFetcher(const FetcherOptions& options) {
+  return std::make_unique<CurlFetcher>(options);
+}
+
+bool IsPrivateAddress(const std::string& ip) {
+  in_addr v4{};
+  if (inet_pton(AF_INET, ip.c_str(), &v4) == 1) {
+    const uint32_t a = ntohl(v4.s_addr);
+    auto in = [a](uint32_t net, int bits) {
+      return bits == 0 || (a >> (32 - bits)) == (net >> (32 - bits));
+    };
+    return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
+           in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0000000, 24) ||
+           in(0xC0A80000, 16) || in(0xC6120000, 15) || a >= 0xE0000000;
+  }
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, ip.c_str(), &v6) == 1) {
+    const uint8_t* b = v6.s6_addr;
+    static const uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(b, kMapped, 12) == 0) {
+      char buf[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, b + 12, buf, sizeof(buf));
+      return IsPrivateAddress(buf);
+    }
+    bool all_zero_but_last = true;
+    for (int i = 0; i < 15; ++i) all_zero_but_last &= (b[i] == 0);
+    if (all_zero_but_last && (b[15] == 0 || b[15] == 1)) return true;  // :: and ::1
+    if ((b[0] & 0xfe) == 0xfc) return true;                            // fc00::/7
+    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;            // fe80::/10
+    if (b[0] == 0xff) return true;                                     // multicast
+    return false;
+  }
+  return true;  // not an address we understand: refuse
+}
+
+}  // namespace tdm

@@ -1,0 +1,72 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tdm/common/messages.h"
+#include "tdm/common/status.h"
+
+namespace tdm::crawler {
+
+// What the crawler needs to know about a watched site.
+struct SiteSettings {
+  int64_t site_id = 0;
+  std::string seed_url;
+  bool allow_private = false;
+  int max_pages = 10000;
+  int max_depth = 20;
+};
+
+// A page the crawler may fetch now: it was queued (or left mid-fetch by a
+// crashed worker) and is now marked as being fetched.
+struct PageClaim {
+  SiteSettings site;
+  int depth = 0;
+};
+
+struct FoundImage {
+  std::string url;
+  std::string how;
+};
+
+// The outcome of one fetched page and everything found on it.
+struct PageOutcome {
+  std::string url;
+  bool ok = false;  // false: the page failed (error says why)
+  int http_status = 0;
+  std::string content_type;
+  int64_t bytes = 0;
+  std::string error;
+  std::vector<std::string> new_pages;  // in scope, depth + 1, not yet filtered for duplicates
+  std::vector<FoundImage> images;
+};
+
+// What Record() newly added to the crawl: exactly the work to publish.
+struct RecordedLinks {
+  std::vector<FrontierItem> pages;
+  std::vector<ImageItem> images;
+};
+
+// The crawler's view of PostgreSQL: crawl_urls and image_refs. Every method is
+// idempotent, so redelivered frontier messages are harmless. Errors:
+// Unavailable when the database is away (the caller retries the batch).
+class CrawlStore {
+ public:
+  virtual ~CrawlStore() = default;
+  // nullopt when the page was already fetched in this crawl (or is unknown).
+  virtual Result<std::optional<PageClaim>> Claim(const FrontierItem& item) = 0;
+  virtual Result<RecordedLinks> Record(const FrontierItem& item, const PageClaim& claim,
+                                       const PageOutcome& outcome) = 0;
+  // Pages and image refs still queued after `older_than` (their message was
+  // lost, or a worker died): returned for publishing again. After
+  // `max_attempts` they are marked failed instead.
+  virtual Result<RecordedLinks> Requeue(std::chrono::seconds older_than, int max_attempts) = 0;
+};
+
+std::unique_ptr<CrawlStore> MakePgCrawlStore(const std::string& dsn);
+
+}  // namespace tdm::crawler

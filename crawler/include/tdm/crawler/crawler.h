@@ -1,0 +1,76 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tdm/common/fetcher.h"
+#include "tdm/common/kafka.h"
+#include "tdm/common/metrics.h"
+#include "tdm/common/status.h"
+#include "tdm/crawler/crawl_store.h"
+
+namespace tdm::crawler {
+
+// The crawler service's configuration; defaults are the production values.
+struct CrawlerConfig {
+  std::string kafka_bootstrap;
+  std::string pg_dsn;
+  std::string group_id = "tdm-crawler";
+  size_t batch_size = 32;                      // frontier messages fetched concurrently
+  int64_t max_page_bytes = 5 << 20;            // larger pages are recorded as failed
+  size_t max_links_per_page = 5000;
+  FetcherOptions fetch;
+  std::chrono::seconds requeue_after{60};      // queued work older than this is republished
+  int max_attempts = 3;
+  std::filesystem::path metrics_file;          // empty: not written
+
+  Status Validate() const;
+};
+
+// Counts what the crawler does; owns its metric families.
+class CrawlerMetrics {
+ public:
+  explicit CrawlerMetrics(MetricsRegistry& registry);
+  void PageFetched(int http_status, int64_t bytes);
+  void PageFailed(const std::string& reason);  // "http", "network", "too_large", "refused", "not_html"
+  void LinksFound(size_t pages, size_t images);
+  void BadMessage();
+
+ private:
+  MetricsRegistry& registry_;
+  Counter pages_ok_, bytes_, pages_found_, images_found_, bad_messages_;
+};
+
+// Consumes tdm.frontier: fetches each page (concurrently, per batch), extracts
+// links and images, keeps to the site's scope, records the outcome in
+// PostgreSQL and publishes what is new to tdm.frontier and tdm.images.
+// Borrowed dependencies must outlive it. Not thread-safe: one per thread.
+class Crawler {
+ public:
+  Crawler(const CrawlerConfig& config, CrawlStore& store, Fetcher& fetcher, Producer& producer,
+          CrawlerMetrics& metrics);
+
+  // Handles one batch of frontier messages. Ok once every effect is durable
+  // and published; Unavailable when the database or broker is away.
+  Status HandleBatch(const std::vector<Message>& batch);
+  // Republishes stale queued work (see CrawlStore::Requeue).
+  Status Reconcile();
+
+ private:
+  PageOutcome Process(const FrontierItem& item, const PageClaim& claim, const FetchResponse& r);
+  Status Publish(const RecordedLinks& links);
+
+  const CrawlerConfig& config_;
+  CrawlStore& store_;
+  Fetcher& fetcher_;
+  Producer& producer_;
+  CrawlerMetrics& metrics_;
+};
+
+// Runs the crawler service until SIGTERM/SIGINT.
+int RunCrawlerService(const CrawlerConfig& config);
+
+}  // namespace tdm::crawler

@@ -1,0 +1,203 @@
+#include "tdm/crawler/crawler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "tdm/common/service_loop.h"
+#include "tdm/common/url.h"
+#include "tdm/crawler/extract.h"
+#include "tdm/crawler/scope.h"
+
+namespace tdm::crawler {
+namespace {
+
+bool LooksLikeHtml(const std::string& content_type, const std::string& body) {
+  std::string ct = content_type;
+  std::transform(ct.begin(), ct.end(), ct.begin(), ::tolower);
+  if (ct.find("text/html") != std::string::npos ||
+      ct.find("application/xhtml") != std::string::npos) {
+    return true;
+  }
+  if (!ct.empty()) return false;
+  // No content type: sniff the first bytes like browsers do.
+  std::string head = body.substr(0, 512);
+  std::transform(head.begin(), head.end(), head.begin(), ::tolower);
+  return head.find("<html") != std::string::npos || head.find("<!doctype html") != std::string::npos;
+}
+
+std::string HostKey(const std::string& url) {
+  auto u = Url::Parse(url);
+  return u.ok() ? u->HostPort() : std::string();
+}
+
+}  // namespace
+
+Status CrawlerConfig::Validate() const {
+  if (kafka_bootstrap.empty()) return Status::InvalidArgument("crawler: no kafka bootstrap");
+  if (pg_dsn.empty()) return Status::InvalidArgument("crawler: no postgres dsn");
+  if (batch_size == 0 || batch_size > 1000) {
+    return Status::InvalidArgument("crawler: batch_size must be 1..1000");
+  }
+  if (max_page_bytes < 1024) return Status::InvalidArgument("crawler: max_page_bytes < 1 KiB");
+  if (fetch.max_redirects < 0) return Status::InvalidArgument("crawler: max_redirects < 0");
+  return Status::Ok();
+}
+
+CrawlerMetrics::CrawlerMetrics(MetricsRegistry& registry)
+    : registry_(registry),
+      pages_ok_(registry.GetCounter("tdm_crawler_pages_fetched_total", "Pages fetched")),
+      bytes_(registry.GetCounter("tdm_crawler_page_bytes_total", "Page bytes fetched")),
+      pages_found_(registry.GetCounter("tdm_crawler_links_total", "Links found", {{"kind", "page"}})),
+      images_found_(
+          registry.GetCounter("tdm_crawler_links_total", "Links found", {{"kind", "image"}})),
+      bad_messages_(registry.GetCounter("tdm_crawler_bad_messages_total", "Malformed messages")) {}
+
+void CrawlerMetrics::PageFetched(int, int64_t bytes) {
+  pages_ok_.Increment();
+  bytes_.Increment(static_cast<double>(bytes));
+}
+
+void CrawlerMetrics::PageFailed(const std::string& reason) {
+  registry_.GetCounter("tdm_crawler_page_failures_total", "Pages that failed", {{"reason", reason}})
+      .Increment();
+}
+
+void CrawlerMetrics::LinksFound(size_t pages, size_t images) {
+  pages_found_.Increment(static_cast<double>(pages));
+  images_found_.Increment(static_cast<double>(images));
+}
+
+void CrawlerMetrics::BadMessage() { bad_messages_.Increment(); }
+
+Crawler::Crawler(const CrawlerConfig& config, CrawlStore& store, Fetcher& fetcher,
+                 Producer& producer, CrawlerMetrics& metrics)
+    : config_(config), store_(store), fetcher_(fetcher), producer_(producer), metrics_(metrics) {}
+
+Status Crawler::HandleBatch(const std::vector<Message>& batch) {
+  std::vector<FrontierItem> items;
+  std::vector<PageClaim> claims;
+  std::vector<FetchRequest> requests;
+  for (const Message& m : batch) {
+    auto item = FrontierItem::Decode(m.value);
+    if (!item.ok()) {
+      metrics_.BadMessage();
+      spdlog::warn("frontier {}/{}@{}: {}", m.topic, m.partition, m.offset,
+                   item.status().ToString());
+      continue;
+    }
+    auto claim = store_.Claim(*item);
+    if (!claim.ok()) return claim.status();
+    if (!claim->has_value()) continue;  // already fetched in this crawl
+    FetchRequest req;
+    req.url = item->url;
+    req.max_bytes = config_.max_page_bytes;
+    req.allow_private = (*claim)->site.allow_private;
+    items.push_back(std::move(*item));
+    claims.push_back(std::move(**claim));
+    requests.push_back(std::move(req));
+  }
+  if (requests.empty()) return Status::Ok();
+  std::vector<FetchResponse> responses = fetcher_.FetchAll(requests);
+  for (size_t i = 0; i < items.size(); ++i) {
+    PageOutcome outcome = Process(items[i], claims[i], responses[i]);
+    auto recorded = store_.Record(items[i], claims[i], outcome);
+    if (!recorded.ok()) return recorded.status();
+    Status s = Publish(*recorded);
+    if (!s.ok()) return s;
+  }
+  return producer_.Flush(std::chrono::seconds(30));
+}
+
+PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
+                             const FetchResponse& r) {
+  PageOutcome o;
+  o.url = item.url;
+  o.http_status = r.http_status;
+  o.content_type = r.content_type;
+  o.bytes = static_cast<int64_t>(r.body.size());
+  if (!r.status.ok()) {
+    const char* reason = r.status.code() == Status::Code::kTooLarge  ? "too_large"
+                         : r.status.code() == Status::Code::kRefused ? "refused"
+                                                                     : "network";
+    metrics_.PageFailed(reason);
+    o.error = r.status.ToString();
+    spdlog::warn("page {} failed: {}", item.url, o.error);
+    return o;
+  }
+  if (r.http_status >= 400 || r.http_status == 0) {
+    metrics_.PageFailed("http");
+    o.error = "HTTP " + std::to_string(r.http_status);
+    spdlog::info("page {}: {}", item.url, o.error);
+    return o;
+  }
+  metrics_.PageFetched(r.http_status, o.bytes);
+  o.ok = true;
+  if (!LooksLikeHtml(r.content_type, r.body)) {
+    metrics_.PageFailed("not_html");
+    o.error = "not HTML (" + (r.content_type.empty() ? "no content type" : r.content_type) + ")";
+    spdlog::info("page {}: {}", item.url, o.error);
+    return o;
+  }
+  auto seed = Url::Parse(claim.site.seed_url);
+  auto base = Url::Parse(r.final_url.empty() ? item.url : r.final_url);
+  if (!seed.ok() || !base.ok()) {
+    o.error = "unparsable URL";
+    return o;
+  }
+  const Scope scope = Scope::FromSeed(*seed);
+  if (!scope.Contains(*base)) {
+    o.error = "redirected out of scope to " + base->Spec();
+    spdlog::info("page {}: {}", item.url, o.error);
+    return o;
+  }
+  Extracted found = ExtractLinks(r.body, *base, config_.max_links_per_page);
+  for (const std::string& link : found.pages) {
+    auto u = Url::Parse(link);
+    if (u.ok() && scope.Contains(*u)) o.new_pages.push_back(u->Spec());
+  }
+  for (const ImageRef& img : found.images) o.images.push_back({img.url, img.how});
+  metrics_.LinksFound(o.new_pages.size(), o.images.size());
+  return o;
+}
+
+Status Crawler::Publish(const RecordedLinks& links) {
+  for (const FrontierItem& page : links.pages) {
+    Status s = producer_.Publish(kFrontierTopic, HostKey(page.url), page.Encode());
+    if (!s.ok()) return s;
+  }
+  for (const ImageItem& image : links.images) {
+    Status s = producer_.Publish(kImagesTopic, HostKey(image.image_url), image.Encode());
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Crawler::Reconcile() {
+  auto stale = store_.Requeue(config_.requeue_after, config_.max_attempts);
+  if (!stale.ok()) return stale.status();
+  if (stale->pages.empty() && stale->images.empty()) return Status::Ok();
+  spdlog::info("republishing {} stale page(s) and {} image ref(s)", stale->pages.size(),
+               stale->images.size());
+  Status s = Publish(*stale);
+  if (!s.ok()) return s;
+  return producer_.Flush(std::chrono::seconds(30));
+}
+
+int RunCrawlerService(const CrawlerConfig& config) {
+  if (Status s = config.Validate(); !s.ok()) return ExitWith(s, 2);
+  auto producer = MakeKafkaProducer({config.kafka_bootstrap, "tdm-crawler"});
+  if (!producer.ok()) return ExitWith(producer.status(), 1);
+  auto store = MakePgCrawlStore(config.pg_dsn);
+  auto fetcher = MakeCurlFetcher(config.fetch);
+  MetricsRegistry registry;
+  CrawlerMetrics metrics(registry);
+  Crawler crawler(config, *store, *fetcher, **producer, metrics);
+  return RunKafkaService(
+      {"crawler", config.kafka_bootstrap, config.group_id, std::string(kFrontierTopic),
+       config.batch_size, config.metrics_file},
+      registry, [&](const std::vector<Message>& b) { return crawler.HandleBatch(b); },
+      {{"reconcile", std::chrono::seconds(10), [&] { return crawler.Reconcile(); }}});
+}
+
+}  // namespace tdm::crawler

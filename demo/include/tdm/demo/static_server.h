@@ -1,0 +1,95 @@
+#pragma once
+
+// A tiny real HTTP/1.1 file server on 127.0.0.1 for the demo and for tests
+// that need real HTTP over loopback (POSIX sockets, no third-party code).
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "tdm/common/status.h"
+
+namespace tdm::demo {
+
+// Serves the files under `root`, one request per connection ("Connection:
+// close"), one thread per connection (at most kMaxConnections at a time;
+// more are answered 503).
+//
+// Requests: GET and HEAD (others get 405). The path is %XX-decoded; the query
+// string and fragment are ignored. A path with a ".." segment, a NUL, or that
+// resolves (through symlinks) outside `root` gets 403; a missing file gets
+// 404 with a small HTML body; a directory serves its index.html. Content-Type
+// follows the extension (html, jpg, png, webp, gif, txt, pdf, css; anything
+// else, e.g. bin, is application/octet-stream).
+//
+// Fault routes, for tests of crawlers and fetchers. The rule is "the decoded
+// path CONTAINS the marker", not "starts with", so that a fault page can sit
+// inside a crawl scope such as /forum/ (e.g. /forum/fault/drop-thread.html):
+//   "/fault/drop"          read the request, then close without any response
+//   "/fault/slow"          send 200 headers announcing a body, then stall 30 s
+//                          (cut short by Stop()), then close
+//   "/fault/redirect-loop" 302 with Location: the request's own path
+//
+// Each connection has a read timeout (kReadTimeoutMs) for the request head;
+// a head that is malformed or has a bad %XX escape gets 400.
+// Thread-safety: Start, Stop and the accessors may be called from any thread;
+// Stop() is idempotent, joins every thread it started and is called by the
+// destructor. After Stop() the server may be started again.
+class StaticServer {
+ public:
+  static constexpr int kMaxConnections = 64;
+  static constexpr int kReadTimeoutMs = 5000;
+  static constexpr int kSlowStallMs = 30000;
+
+  explicit StaticServer(std::filesystem::path root);
+  ~StaticServer();
+  StaticServer(const StaticServer&) = delete;
+  StaticServer& operator=(const StaticServer&) = delete;
+
+  // Binds 127.0.0.1:`port` (0 picks a free port) and starts serving.
+  // Errors: InvalidArgument if root is not a directory or the server is
+  // already running; Unavailable if the socket cannot be bound.
+  Result<uint16_t> Start(uint16_t port = 0);
+  void Stop();
+
+  // The bound port; 0 when not running.
+  uint16_t port() const { return port_.load(); }
+  // Requests whose head was read and answered (or, for drop, dropped);
+  // incremented before the connection is closed.
+  int64_t requests_served() const { return requests_served_.load(); }
+
+ private:
+  struct Connection {
+    int fd = -1;
+    std::thread thread;
+    std::atomic<bool> done{false};
+  };
+
+  void AcceptLoop();
+  void Serve(Connection* conn);
+  void ReapFinished();  // joins connections whose thread has finished; holds mu_
+  // Waits up to `ms` or until Stop(); returns false when stopped.
+  bool SleepUnlessStopped(int ms);
+
+  const std::filesystem::path root_;
+  std::filesystem::path canonical_root_;
+  std::atomic<uint16_t> port_{0};
+  std::atomic<int64_t> requests_served_{0};
+
+  std::mutex lifecycle_mu_;  // serialises Start and Stop
+  int listen_fd_ = -1;
+  int wake_pipe_[2] = {-1, -1};  // written by Stop() to wake the accept loop
+  std::thread accept_thread_;
+
+  std::mutex mu_;  // guards connections_ and stopping_
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::list<std::unique_ptr<Connection>> connections_;
+};
+
+}  // namespace tdm::demo

@@ -1,0 +1,330 @@
+#include "tdm/demo/static_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tdm::demo {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr size_t kMaxHeadBytes = 16 * 1024;
+
+bool SendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Reads until the end of the request head ("\r\n\r\n"). Returns nullopt on
+// timeout, EOF, error or an oversized head (a shutdown() by Stop() shows as EOF).
+std::optional<std::string> ReadHead(int fd, int timeout_ms) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string head;
+  char buf[4096];
+  while (head.find("\r\n\r\n") == std::string::npos && head.find("\n\n") == std::string::npos) {
+    if (head.size() > kMaxHeadBytes) return std::nullopt;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return std::nullopt;
+    pollfd p{fd, POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(left));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return std::nullopt;
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return std::nullopt;
+    head.append(buf, static_cast<size_t>(n));
+  }
+  return head;
+}
+
+std::optional<std::string> PercentDecode(std::string_view in) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size()) return std::nullopt;
+    const int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return out;
+}
+
+std::string ContentType(const fs::path& file) {
+  std::string ext = file.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".html" || ext == ".htm") return "text/html; charset=utf-8";
+  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
+  if (ext == ".png") return "image/png";
+  if (ext == ".webp") return "image/webp";
+  if (ext == ".gif") return "image/gif";
+  if (ext == ".txt") return "text/plain; charset=utf-8";
+  if (ext == ".pdf") return "application/pdf";
+  if (ext == ".css") return "text/css";
+  return "application/octet-stream";
+}
+
+std::string Head(std::string_view status, std::string_view type, uint64_t length,
+                 std::string_view extra = "") {
+  std::string h = "HTTP/1.1 " + std::string(status) + "\r\nServer: tdm-demo\r\n";
+  if (!type.empty()) h += "Content-Type: " + std::string(type) + "\r\n";
+  h += "Content-Length: " + std::to_string(length) + "\r\n" + std::string(extra) +
+       "Connection: close\r\n\r\n";
+  return h;
+}
+
+// A complete small response with an HTML body (omitted for HEAD).
+std::string Simple(std::string_view status, bool head_only, std::string_view extra = "") {
+  const std::string body =
+      "<!doctype html><html><body><h1>" + std::string(status) + "</h1></body></html>\n";
+  return Head(status, "text/html; charset=utf-8", body.size(), extra) + (head_only ? "" : body);
+}
+
+struct Request {
+  std::string method;
+  std::string raw_path;  // as sent, without query or fragment
+  std::string path;      // %XX-decoded
+};
+
+// Parses the request line; nullopt means 400.
+std::optional<Request> ParseRequestLine(const std::string& head) {
+  const std::string line = head.substr(0, head.find_first_of("\r\n"));
+  const size_t sp1 = line.find(' ');
+  const size_t sp2 = sp1 == std::string::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp2 == std::string::npos || line.compare(sp2 + 1, 5, "HTTP/") != 0) return std::nullopt;
+  Request req;
+  req.method = line.substr(0, sp1);
+  std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  if (const size_t scheme = target.find("://"); scheme != std::string::npos && target[0] != '/') {
+    const size_t slash = target.find('/', scheme + 3);
+    target = slash == std::string::npos ? "/" : target.substr(slash);
+  }
+  target = target.substr(0, target.find_first_of("?#"));
+  if (target.empty() || target[0] != '/') return std::nullopt;
+  auto decoded = PercentDecode(target);
+  if (!decoded || decoded->find('\0') != std::string::npos) return std::nullopt;
+  req.raw_path = std::move(target);
+  req.path = std::move(*decoded);
+  return req;
+}
+
+bool HasDotDotSegment(std::string_view path) {
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (path.substr(start, end - start) == "..") return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+// Half-closes, drains what the client still sends (so close() sends FIN, not
+// RST, which could destroy the response in flight) for at most 200 ms.
+void LingerDrain(int fd) {
+  ::shutdown(fd, SHUT_WR);
+  char buf[4096];
+  for (int i = 0; i < 16; ++i) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) return;
+    if (::recv(fd, buf, sizeof(buf), 0) <= 0) return;
+  }
+}
+
+}  // namespace
+
+StaticServer::StaticServer(fs::path root) : root_(std::move(root)) {}
+
+StaticServer::~StaticServer() { Stop(); }
+
+Result<uint16_t> StaticServer::Start(uint16_t port) {
+  std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+  if (listen_fd_ != -1) return Status::InvalidArgument("static server already running");
+  std::error_code ec;
+  if (!fs::is_directory(root_, ec)) {
+    return Status::InvalidArgument("static server root is not a directory: " + root_.string());
+  }
+  canonical_root_ = fs::canonical(root_, ec);
+  if (ec) return Status::InvalidArgument("cannot resolve " + root_.string() + ": " + ec.message());
+
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Status::Unavailable(std::string("socket: ") + std::strerror(errno));
+  const int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  socklen_t len = sizeof(addr);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(fd, 128) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      ::pipe2(wake_pipe_, O_CLOEXEC) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    return Status::Unavailable("bind 127.0.0.1:" + std::to_string(port) + ": " + why);
+  }
+  listen_fd_ = fd;
+  port_ = ntohs(addr.sin_port);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = false;
+  }
+  accept_thread_ = std::thread([this] { AcceptLoop(); });
+  return port_.load();
+}
+
+void StaticServer::Stop() {
+  std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
+  if (listen_fd_ == -1) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  const char byte = 1;
+  [[maybe_unused]] ssize_t ignored = ::write(wake_pipe_[1], &byte, 1);
+  accept_thread_.join();
+
+  std::list<std::unique_ptr<Connection>> conns;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& c : connections_) {
+      if (c->fd != -1) ::shutdown(c->fd, SHUT_RDWR);  // wakes a blocked poll/recv
+    }
+    conns.swap(connections_);
+  }
+  for (auto& c : conns) c->thread.join();
+
+  ::close(listen_fd_);
+  ::close(wake_pipe_[0]);
+  ::close(wake_pipe_[1]);
+  listen_fd_ = -1;
+  wake_pipe_[0] = wake_pipe_[1] = -1;
+  port_ = 0;
+}
+
+void StaticServer::ReapFinished() {
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    if ((*it)->done.load()) {
+      (*it)->thread.join();
+      it = connections_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void StaticServer::AcceptLoop() {
+  for (;;) {
+    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
+    const int r = ::poll(fds, 2, 1000);
+    if (r < 0 && errno != EINTR) return;
+    if (fds[1].revents != 0) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    ReapFinished();
+    if (stopping_) return;
+    if (r <= 0 || (fds[0].revents & POLLIN) == 0) continue;
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    const timeval send_timeout{kReadTimeoutMs / 1000, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
+    if (connections_.size() >= static_cast<size_t>(kMaxConnections)) {
+      SendAll(fd, Simple("503 Service Unavailable", false));
+      ::close(fd);
+      continue;
+    }
+    auto conn = std::make_unique<Connection>();
+    conn->fd = fd;
+    Connection* raw = conn.get();
+    connections_.push_back(std::move(conn));
+    raw->thread = std::thread([this, raw] { Serve(raw); });
+  }
+}
+
+bool StaticServer::SleepUnlessStopped(int ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return !stop_cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
+}
+
+void StaticServer::Serve(Connection* conn) {
+  const int fd = conn->fd;
+  bool linger = true;
+  if (const auto head = ReadHead(fd, kReadTimeoutMs)) {
+    const auto req = ParseRequestLine(*head);
+    const bool head_only = req && req->method == "HEAD";
+    if (!req) {
+      SendAll(fd, Simple("400 Bad Request", false));
+    } else if (req->path.find("/fault/drop") != std::string::npos) {
+      linger = false;  // close at once: no response at all
+    } else if (req->path.find("/fault/slow") != std::string::npos) {
+      SendAll(fd, Head("200 OK", "text/html; charset=utf-8", 1 << 20));
+      SleepUnlessStopped(kSlowStallMs);
+    } else if (req->path.find("/fault/redirect-loop") != std::string::npos) {
+      SendAll(fd, Simple("302 Found", head_only, "Location: " + req->raw_path + "\r\n"));
+    } else if (req->method != "GET" && !head_only) {
+      SendAll(fd, Simple("405 Method Not Allowed", false, "Allow: GET, HEAD\r\n"));
+    } else if (HasDotDotSegment(req->path)) {
+      SendAll(fd, Simple("403 Forbidden", head_only));
+    } else {
+      std::error_code ec;
+      fs::path file = root_ / fs::path(req->path).relative_path();
+      if (fs::is_directory(file, ec)) file /= "index.html";
+      const fs::path real = fs::canonical(file, ec);
+      const fs::path inside = ec ? fs::path() : real.lexically_relative(canonical_root_);
+      if (ec || !fs::is_regular_file(real, ec)) {
+        SendAll(fd, Simple("404 Not Found", head_only));
+      } else if (inside.empty() || *inside.begin() == "..") {
+        SendAll(fd, Simple("403 Forbidden", head_only));
+      } else {
+        std::ifstream in(real, std::ios::binary);
+        const uint64_t size = fs::file_size(real, ec);
+        if (!in || ec) {
+          SendAll(fd, Simple("404 Not Found", head_only));
+        } else if (SendAll(fd, Head("200 OK", ContentType(real), size)) && !head_only) {
+          std::vector<char> buf(64 * 1024);
+          while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+            if (!SendAll(fd, std::string_view(buf.data(), static_cast<size_t>(in.gcount())))) break;
+          }
+        }
+      }
+    }
+    ++requests_served_;
+  }
+  if (linger) LingerDrain(fd);
+  std::lock_guard<std::mutex> lock(mu_);
+  ::close(fd);
+  conn->fd = -1;
+  conn->done = true;
+}
+
+}  // namespace tdm::demo

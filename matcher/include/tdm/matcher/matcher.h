@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tdm/common/fetcher.h"
+#include "tdm/common/kafka.h"
+#include "tdm/common/metrics.h"
+#include "tdm/common/status.h"
+#include "tdm/matcher/image_signal.h"
+#include "tdm/matcher/match_store.h"
+#include "tdm/matcher/profile_index.h"
+
+namespace tdm::matcher {
+
+struct MatcherConfig {
+  std::string kafka_bootstrap;
+  std::string pg_dsn;
+  std::string group_id = "tdm-matcher";
+  size_t batch_size = 16;                                 // image refs fetched concurrently
+  ImageLimits limits;                                     // download and decode caps
+  MatchPolicy policy;                                     // threshold 31, quality gate 50
+  std::chrono::milliseconds profile_refresh{2000};        // how soon a new profile takes effect
+  FetcherOptions fetch;
+  std::filesystem::path metrics_file;
+
+  Status Validate() const;
+};
+
+class MatcherMetrics {
+ public:
+  explicit MatcherMetrics(MetricsRegistry& registry);
+  void ImageHashed(int64_t bytes);
+  void ImageFailed(const std::string& reason);  // "http", "network", "too_large", "decode", ...
+  void Matched(const std::string& kind);
+  void BadMessage();
+
+ private:
+  MetricsRegistry& registry_;
+  Counter hashed_, bytes_, bad_messages_;
+};
+
+// Consumes tdm.images: fetches each image (bytes stay in memory only), hashes
+// it, stores the signal and sighting, matches it against every profile, and
+// publishes each match to tdm.matches. Borrowed dependencies must outlive it.
+// Not thread-safe.
+class Matcher {
+ public:
+  Matcher(const MatcherConfig& config, MatchStore& store, Fetcher& fetcher, Producer& producer,
+          MatcherMetrics& metrics);
+
+  Status HandleBatch(const std::vector<Message>& batch);
+  // Reloads the profile set when it changed in PostgreSQL.
+  Status RefreshProfiles();
+  size_t profile_count() const { return index_.size(); }
+
+ private:
+  Status HandleSignal(const ImageItem& item, const ImageSignal& signal, int http_status,
+                      std::vector<MatchItem>& to_publish);
+
+  const MatcherConfig& config_;
+  MatchStore& store_;
+  Fetcher& fetcher_;
+  Producer& producer_;
+  MatcherMetrics& metrics_;
+  ProfileIndex index_;
+  std::string profiles_version_;
+};
+
+int RunMatcherService(const MatcherConfig& config);
+
+}  // namespace tdm::matcher

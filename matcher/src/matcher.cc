@@ -1,0 +1,153 @@
+#include "tdm/matcher/matcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include "tdm/common/service_loop.h"
+
+namespace tdm::matcher {
+
+Status MatcherConfig::Validate() const {
+  if (kafka_bootstrap.empty()) return Status::InvalidArgument("matcher: no kafka bootstrap");
+  if (pg_dsn.empty()) return Status::InvalidArgument("matcher: no postgres dsn");
+  if (policy.max_distance < 0 || policy.max_distance > 64) {
+    return Status::InvalidArgument("matcher: max_distance must be 0..64");
+  }
+  if (batch_size == 0 || batch_size > 1000) {
+    return Status::InvalidArgument("matcher: batch_size must be 1..1000");
+  }
+  return Status::Ok();
+}
+
+MatcherMetrics::MatcherMetrics(MetricsRegistry& registry)
+    : registry_(registry),
+      hashed_(registry.GetCounter("tdm_matcher_images_hashed_total", "Images hashed")),
+      bytes_(registry.GetCounter("tdm_matcher_image_bytes_total", "Image bytes fetched")),
+      bad_messages_(registry.GetCounter("tdm_matcher_bad_messages_total", "Malformed messages")) {}
+
+void MatcherMetrics::ImageHashed(int64_t bytes) {
+  hashed_.Increment();
+  bytes_.Increment(static_cast<double>(bytes));
+}
+
+void MatcherMetrics::ImageFailed(const std::string& reason) {
+  registry_.GetCounter("tdm_matcher_image_failures_total", "Images not hashed", {{"reason", reason}})
+      .Increment();
+}
+
+void MatcherMetrics::Matched(const std::string& kind) {
+  registry_.GetCounter("tdm_matcher_matches_total", "Matches found", {{"kind", kind}}).Increment();
+}
+
+void MatcherMetrics::BadMessage() { bad_messages_.Increment(); }
+
+Matcher::Matcher(const MatcherConfig& config, MatchStore& store, Fetcher& fetcher,
+                 Producer& producer, MatcherMetrics& metrics)
+    : config_(config), store_(store), fetcher_(fetcher), producer_(producer), metrics_(metrics) {}
+
+Status Matcher::RefreshProfiles() {
+  auto version = store_.ProfilesVersion();
+  if (!version.ok()) return version.status();
+  if (*version == profiles_version_) return Status::Ok();
+  auto profiles = store_.LoadProfiles();
+  if (!profiles.ok()) return profiles.status();
+  index_.Replace(std::move(*profiles));
+  profiles_version_ = *version;
+  spdlog::info("matching against {} profile(s)", index_.size());
+  return Status::Ok();
+}
+
+Status Matcher::HandleSignal(const ImageItem& item, const ImageSignal& signal, int http_status,
+                             std::vector<MatchItem>& to_publish) {
+  std::vector<Hit> hits = index_.Match(signal.sha256_hex, signal.pdq, signal.quality, config_.policy);
+  auto matches = store_.RecordImage(item, signal, http_status, hits);
+  if (!matches.ok()) return matches.status();
+  for (const Hit& h : hits) {
+    metrics_.Matched(h.kind);
+    spdlog::info("match: subject {} at {} (image {}, {} distance {})", h.subject_id,
+                 item.page_url, item.image_url, h.kind, h.distance);
+  }
+  to_publish.insert(to_publish.end(), matches->begin(), matches->end());
+  return Status::Ok();
+}
+
+Status Matcher::HandleBatch(const std::vector<Message>& batch) {
+  if (Status s = RefreshProfiles(); !s.ok()) return s;
+  std::vector<ImageItem> to_fetch;
+  std::vector<MatchItem> to_publish;
+  for (const Message& m : batch) {
+    auto item = ImageItem::Decode(m.value);
+    if (!item.ok()) {
+      metrics_.BadMessage();
+      spdlog::warn("images {}/{}@{}: {}", m.topic, m.partition, m.offset,
+                   item.status().ToString());
+      continue;
+    }
+    auto state = store_.Lookup(*item);
+    if (!state.ok()) return state.status();
+    if (state->done) continue;
+    if (state->cached) {  // same image URL already hashed in this crawl
+      if (Status s = HandleSignal(*item, *state->cached, 200, to_publish); !s.ok()) return s;
+      continue;
+    }
+    to_fetch.push_back(std::move(*item));
+  }
+  std::vector<FetchRequest> requests;
+  for (const ImageItem& item : to_fetch) {
+    requests.push_back({item.image_url, config_.limits.max_bytes, item.allow_private});
+  }
+  std::vector<FetchResponse> responses = fetcher_.FetchAll(requests);
+  for (size_t i = 0; i < to_fetch.size(); ++i) {
+    const ImageItem& item = to_fetch[i];
+    FetchResponse& r = responses[i];
+    std::string error;
+    std::string reason;
+    if (!r.status.ok()) {
+      error = r.status.ToString();
+      reason = r.status.code() == Status::Code::kTooLarge  ? "too_large"
+               : r.status.code() == Status::Code::kRefused ? "refused"
+                                                           : "network";
+    } else if (r.http_status >= 400 || r.http_status == 0) {
+      error = "HTTP " + std::to_string(r.http_status);
+      reason = "http";
+    } else {
+      auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(r.body.data()),
+                                            r.body.size());
+      auto signal = ComputeImageSignal(bytes, config_.limits);
+      const int64_t size = static_cast<int64_t>(r.body.size());
+      std::string().swap(r.body);  // the bytes go no further than this
+      if (signal.ok()) {
+        metrics_.ImageHashed(size);
+        if (Status s = HandleSignal(item, *signal, r.http_status, to_publish); !s.ok()) return s;
+        continue;
+      }
+      error = signal.status().ToString();
+      reason = signal.status().code() == Status::Code::kTooLarge ? "too_large" : "decode";
+    }
+    metrics_.ImageFailed(reason);
+    spdlog::warn("image {} (on {}): {}", item.image_url, item.page_url, error);
+    if (Status s = store_.RecordFailure(item, r.http_status, error); !s.ok()) return s;
+  }
+  for (const MatchItem& m : to_publish) {
+    Status s = producer_.Publish(kMatchesTopic, std::to_string(m.subject_id), m.Encode());
+    if (!s.ok()) return s;
+  }
+  return to_publish.empty() ? Status::Ok() : producer_.Flush(std::chrono::seconds(30));
+}
+
+int RunMatcherService(const MatcherConfig& config) {
+  if (Status s = config.Validate(); !s.ok()) return ExitWith(s, 2);
+  auto producer = MakeKafkaProducer({config.kafka_bootstrap, "tdm-matcher"});
+  if (!producer.ok()) return ExitWith(producer.status(), 1);
+  auto store = MakePgMatchStore(config.pg_dsn);
+  auto fetcher = MakeCurlFetcher(config.fetch);
+  MetricsRegistry registry;
+  MatcherMetrics metrics(registry);
+  Matcher matcher(config, *store, *fetcher, **producer, metrics);
+  return RunKafkaService(
+      {"matcher", config.kafka_bootstrap, config.group_id, std::string(kImagesTopic),
+       config.batch_size, config.metrics_file},
+      registry, [&](const std::vector<Message>& b) { return matcher.HandleBatch(b); },
+      {{"profiles", config.profile_refresh, [&] { return matcher.RefreshProfiles(); }}});
+}
+
+}  // namespace tdm::matcher

@@ -1,0 +1,123 @@
+#include <functional>
+
+#include "tdm/common/pg_adapter.h"
+#include "tdm/notifier/takedown_store.h"
+
+namespace tdm::notifier {
+namespace {
+
+std::string TextArray(pqxx::work& tx, const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ",";
+    std::string v = values[i];
+    std::string escaped;
+    for (char c : v) {
+      if (c == '"' || c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    out += "\"" + escaped + "\"";
+  }
+  (void)tx;
+  return out + "}";
+}
+
+class PgTakedownStore final : public TakedownStore {
+ public:
+  explicit PgTakedownStore(std::string dsn) : pg_(std::move(dsn)) {}
+
+  Result<AddOutcome> AddMatch(int64_t match_id,
+                              const std::function<Draft(const DraftInput&)>& draft) override {
+    return pg_.Transact([&](pqxx::work& tx) {
+      AddOutcome out;
+      auto m = tx.exec_params(
+          "SELECT m.subject_id, s.host, s.page_url, s.image_url FROM matches m"
+          " JOIN sightings s ON s.id = m.sighting_id JOIN subjects p ON p.id = m.subject_id"
+          " WHERE m.id = $1 AND m.status = 'confirmed' AND p.withdrawn_at IS NULL",
+          match_id);
+      if (m.empty()) return out;
+      out.found = true;
+      const int64_t subject_id = m[0][0].as<int64_t>();
+      const std::string host = m[0][1].as<std::string>();
+      // Serialise everyone drafting for this (subject, host).
+      tx.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                     static_cast<int>(subject_id & 0x7fffffff), host);
+      auto open = tx.exec_params(
+          "SELECT id FROM takedowns WHERE subject_id = $1 AND host = $2"
+          " AND status IN ('draft', 'approved', 'sent')",
+          subject_id, host);
+      if (open.empty()) {
+        out.takedown_id = tx.exec_params1(
+                                "INSERT INTO takedowns (subject_id, host) VALUES ($1, $2)"
+                                " RETURNING id",
+                                subject_id, host)[0]
+                              .as<int64_t>();
+        tx.exec_params(
+            "INSERT INTO takedown_events (takedown_id, from_status, to_status, note)"
+            " VALUES ($1, NULL, 'draft', 'drafted from match ' || $2)",
+            out.takedown_id, match_id);
+        out.new_request = true;
+      } else {
+        out.takedown_id = open[0][0].as<int64_t>();
+      }
+      auto item = tx.exec_params(
+          "INSERT INTO takedown_items (takedown_id, match_id, page_url, image_url)"
+          " VALUES ($1, $2, $3, $4) ON CONFLICT (match_id) DO NOTHING RETURNING id",
+          out.takedown_id, match_id, m[0][2].as<std::string>(), m[0][3].as<std::string>());
+      out.new_item = !item.empty();
+      if (!out.new_item) return out;
+      DraftInput in;
+      in.request_id = out.takedown_id;
+      in.host = host;
+      auto subj = tx.exec_params1(
+          "SELECT name, coalesce(email, ''), coalesce(phone, ''), coalesce(postal_address, ''),"
+          " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
+          " FROM subjects WHERE id = $1",
+          subject_id);
+      in.subject = {subj[0].as<std::string>(), subj[1].as<std::string>(),
+                    subj[2].as<std::string>(), subj[3].as<std::string>()};
+      in.drafted_at_utc = subj[4].as<std::string>();
+      auto items = tx.exec_params(
+          "SELECT i.page_url, i.image_url, m.distance,"
+          " to_char(s.first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
+          " FROM takedown_items i JOIN matches m ON m.id = i.match_id"
+          " JOIN sightings s ON s.id = m.sighting_id WHERE i.takedown_id = $1 ORDER BY i.id",
+          out.takedown_id);
+      for (const auto& row : items) {
+        in.items.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int>(),
+                            row[3].as<std::string>()});
+      }
+      Draft d = draft(in);
+      tx.exec_params(
+          "UPDATE takedowns SET subject_line = $2, body = $3, missing = $4::text[],"
+          " updated_at = now() WHERE id = $1",
+          out.takedown_id, d.subject_line, d.body, TextArray(tx, d.missing));
+      return out;
+    });
+  }
+
+  Result<std::vector<int64_t>> UndraftedMatches(size_t limit) override {
+    return pg_.Transact([&](pqxx::work& tx) {
+      std::vector<int64_t> out;
+      auto rows = tx.exec_params(
+          "SELECT m.id FROM matches m JOIN subjects p ON p.id = m.subject_id"
+          " LEFT JOIN takedown_items i ON i.match_id = m.id"
+          " WHERE i.id IS NULL AND m.status = 'confirmed' AND p.withdrawn_at IS NULL"
+          " ORDER BY m.id LIMIT $1",
+          static_cast<int64_t>(limit));
+      for (const auto& row : rows) out.push_back(row[0].as<int64_t>());
+      return out;
+    });
+  }
+
+ private:
+  PgSession pg_;
+};
+
+}  // namespace
+
+std::unique_ptr<TakedownStore> MakePgTakedownStore(const std::string& dsn) {
+  return std::make_unique<PgTakedownStore>(dsn);
+}
+
+}  // namespace tdm::notifier

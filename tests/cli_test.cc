@@ -1,0 +1,127 @@
+// The CLI's contract on a real stack: one clear error line and a non-zero
+// exit for bad input, ids as the last word, photos refused by name.
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <pqxx/pqxx>
+
+#include "stack_fixture.h"
+
+namespace tdm::testing {
+namespace {
+
+int Lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { stack_ = new LocalStack(); }
+  static void TearDownTestSuite() {
+    delete stack_;
+    stack_ = nullptr;
+  }
+  static LocalStack* stack_;
+  const std::filesystem::path& home() { return stack_->home(); }
+};
+LocalStack* Cli::stack_ = nullptr;
+
+TEST_F(Cli, StackIsUpAndStatusSaysWhatRunsWhere) {
+  ASSERT_TRUE(stack_->up_ok()) << stack_->up_result().out << stack_->Logs();
+  auto status = Tdm(home(), {"status"});
+  ASSERT_EQ(status.exit_code, 0);
+  for (const char* name : {"postgres  running", "broker    running", "crawler   running",
+                           "matcher   running", "notifier  running"}) {
+    EXPECT_NE(status.out.find(name), std::string::npos) << status.out;
+  }
+  // `tdm up` twice is harmless: same processes, still running.
+  auto again = Tdm(home(), {"up"});
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_EQ(Tdm(home(), {"status"}).out, status.out);
+  // Migrations are recorded and re-running them applies nothing.
+  auto migrate = Tdm(home(), {"migrate"});
+  EXPECT_EQ(migrate.exit_code, 0) << migrate.out;
+  EXPECT_NE(migrate.out.find("applied 0 migration(s)"), std::string::npos) << migrate.out;
+}
+
+TEST_F(Cli, ErrorsAreOneLineAndNonZero) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"frobnicate"}, "unknown command"},
+      {{"subject", "add"}, "--name is required"},
+      {{"subject", "add", "--name", "X", "--email", "nope"}, "not an email"},
+      {{"subject", "add", "--nmae", "X"}, "unknown option --nmae"},
+      {{"profile", "add", "--subject", "abc", "x.jpg"}, "positive number"},
+      {{"profile", "add", "--subject", "999999", "x.jpg"}, "not found: subject 999999"},
+      {{"site", "add", "--name", "s", "ftp://example.org/"}, "ftp"},
+      {{"site", "add", "--name", "s", "http://127.0.0.1:9/forum/"}, "--allow-private"},
+      {{"site", "add", "--name", "s", "http://localhost/forum/"}, "--allow-private"},
+      {{"crawl", "--site", "999999"}, "not found: site 999999"},
+      {{"takedowns", "show", "999999"}, "not found: takedown 999999"},
+  };
+  for (const auto& c : cases) {
+    auto r = Tdm(home(), c.args);
+    EXPECT_NE(r.exit_code, 0) << c.args[0];
+    EXPECT_EQ(Lines(r.out), 1) << r.out;
+    EXPECT_NE(r.out.find(c.says), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.rfind("tdm: error: ", 0), 0u) << r.out;
+  }
+}
+
+TEST_F(Cli, ProfileAddStoresHashesAndRefusesBrokenPhotosByName) {
+  auto subject = Tdm(home(), {"subject", "add", "--name", "Cli Person"});
+  ASSERT_EQ(subject.exit_code, 0) << subject.out;
+  const int64_t id = subject.LastId();
+  ASSERT_GT(id, 0);
+  const auto photo =
+      std::filesystem::path(TDM_ASSETS_DIR) / "johns" / "John_Savage" / "000264_01099001.jpg";
+  const auto broken = home() / "broken.jpg";
+  std::ofstream(broken) << "this is not a JPEG";
+  auto r = Tdm(home(), {"profile", "add", "--subject", std::to_string(id), photo.string(),
+                        broken.string()});
+  EXPECT_NE(r.exit_code, 0) << r.out;
+  EXPECT_NE(r.out.find("refused " + broken.string()), std::string::npos) << r.out;
+  EXPECT_EQ(r.LastId(), id) << r.out;
+
+  pqxx::connection c(stack_->dsn());
+  pqxx::work tx(c);
+  auto rows = tx.exec("SELECT encode(pdq, 'hex'), quality, length(sha256) FROM hash_profiles"
+                      " WHERE subject_id = " + std::to_string(id));
+  ASSERT_EQ(rows.size(), 1u);  // the good photo only
+  EXPECT_EQ(rows[0][0].as<std::string>().size(), 64u);
+  EXPECT_GE(rows[0][1].as<int>(), 50);
+  // Registering the same photo again changes nothing.
+  auto again = Tdm(home(), {"profile", "add", "--subject", std::to_string(id), photo.string()});
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+  EXPECT_NE(again.out.find("1 already known"), std::string::npos) << again.out;
+}
+
+TEST_F(Cli, SiteAddAllowsLoopbackOnlyWhenAsked) {
+  auto r = Tdm(home(), {"site", "add", "--name", "local", "--allow-private",
+                        "http://127.0.0.1:8/forum/index.html"});
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  const int64_t id = r.LastId();
+  EXPECT_GT(id, 0);
+  // Adding the same seed again returns the same site.
+  auto again = Tdm(home(), {"site", "add", "--name", "local", "--allow-private",
+                            "http://127.0.0.1:8/forum/index.html"});
+  EXPECT_EQ(again.LastId(), id);
+}
+
+TEST_F(Cli, ListsAreEmptyButWellFormedJson) {
+  auto m = Tdm(home(), {"matches", "list", "--json"});
+  ASSERT_EQ(m.exit_code, 0) << m.out;
+  EXPECT_EQ(m.out, "[]\n");
+  auto t = Tdm(home(), {"takedowns", "list", "--json"});
+  ASSERT_EQ(t.exit_code, 0) << t.out;
+  EXPECT_EQ(t.out, "[]\n");
+}
+
+}  // namespace
+}  // namespace tdm::testing

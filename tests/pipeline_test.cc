@@ -1,0 +1,260 @@
+// The demo scenario end to end on the real stack: PostgreSQL 15, the embedded
+// Kafka broker over TCP, the crawler, matcher and notifier processes, and the
+// generated leak forum served over HTTP on 127.0.0.1.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <pqxx/pqxx>
+#include <set>
+#include <thread>
+
+#include "stack_fixture.h"
+#include "tdm/common/kafka.h"
+#include "tdm/common/messages.h"
+#include "tdm/demo/leak_site.h"
+#include "tdm/demo/static_server.h"
+
+namespace tdm::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using StringSet = std::set<std::string>;
+
+// A served demo forum plus a registered demo victim, in one local stack.
+class Scenario {
+ public:
+  explicit Scenario(const LocalStack& stack) : stack_(stack) {
+    demo::LeakSiteOptions o;
+    o.photos_dir = std::filesystem::path(TDM_ASSETS_DIR) / "johns";
+    o.out_dir = stack.home() / "demo";
+    auto site = demo::GenerateLeakSite(o);
+    EXPECT_TRUE(site.ok()) << site.status().ToString();
+    site_ = *site;
+    server_ = std::make_unique<demo::StaticServer>(site_.root);
+    auto port = server_->Start(0);
+    EXPECT_TRUE(port.ok());
+    origin_ = "http://127.0.0.1:" + std::to_string(*port);
+  }
+
+  // Registers the victim and the site; returns the crawl command's result.
+  void Register() {
+    auto subject = Tdm(stack_.home(), {"subject", "add", "--name", "Test Victim", "--email",
+                                       "victim@example.org"});
+    ASSERT_EQ(subject.exit_code, 0) << subject.out;
+    subject_id = subject.LastId();
+    std::vector<std::string> args = {"profile", "add", "--subject", std::to_string(subject_id)};
+    for (const auto& p : site_.victim_photos) args.push_back(p.string());
+    auto profiles = Tdm(stack_.home(), args);
+    ASSERT_EQ(profiles.exit_code, 0) << profiles.out;
+    ASSERT_EQ(profiles.LastId(), subject_id);
+    auto site = Tdm(stack_.home(), {"site", "add", "--name", "forum", "--allow-private",
+                                    origin_ + site_.seed_path});
+    ASSERT_EQ(site.exit_code, 0) << site.out;
+    site_id = site.LastId();
+  }
+
+  StringSet Paths(const std::string& sql) const {
+    pqxx::connection c(stack_.dsn());
+    pqxx::work tx(c);
+    StringSet out;
+    for (const auto& row : tx.exec(sql)) {
+      std::string url = row[0].as<std::string>();
+      EXPECT_EQ(url.rfind(origin_, 0), 0u) << "URL off the demo host: " << url;
+      out.insert(url.substr(origin_.size()));
+    }
+    return out;
+  }
+
+  int64_t Count(const std::string& sql) const {
+    pqxx::connection c(stack_.dsn());
+    pqxx::work tx(c);
+    return tx.exec1(sql)[0].as<int64_t>();
+  }
+
+  const demo::LeakSite& site() const { return site_; }
+  const std::string& origin() const { return origin_; }
+  int64_t subject_id = 0;
+  int64_t site_id = 0;
+
+ private:
+  const LocalStack& stack_;
+  demo::LeakSite site_;
+  std::unique_ptr<demo::StaticServer> server_;
+  std::string origin_;
+};
+
+StringSet ToSet(const std::vector<std::string>& v) { return StringSet(v.begin(), v.end()); }
+
+StringSet Intersect(const StringSet& a, const StringSet& b) {
+  StringSet out;
+  for (const auto& x : a) {
+    if (b.count(x)) out.insert(x);
+  }
+  return out;
+}
+
+// The assertions both scenarios share: what was crawled, what matched, and
+// that there is exactly one complete draft for (victim, host).
+void ExpectCorrectOutcome(const Scenario& s, const LocalStack& stack, int64_t crawl_id) {
+  const std::string crawl = std::to_string(crawl_id);
+  const std::string subject = std::to_string(s.subject_id);
+  StringSet crawled = s.Paths("SELECT url FROM crawl_urls WHERE crawl_id = " + crawl);
+  EXPECT_EQ(crawled, ToSet(s.site().in_scope_pages)) << stack.Logs();
+  for (const auto& p : crawled) EXPECT_EQ(p.rfind("/forum/", 0), 0u) << p;
+  EXPECT_TRUE(Intersect(crawled, ToSet(s.site().out_of_scope_links)).empty());
+
+  StringSet matched = s.Paths(
+      "SELECT DISTINCT s.image_url FROM matches m JOIN sightings s ON s.id = m.sighting_id"
+      " WHERE m.subject_id = " + subject);
+  EXPECT_EQ(matched, ToSet(s.site().victim_copies)) << stack.Logs();
+  EXPECT_TRUE(Intersect(matched, ToSet(s.site().decoys)).empty());
+
+  // Every decoy was fetched and hashed (so "not matched" means something).
+  StringSet hashed = s.Paths("SELECT DISTINCT image_url FROM image_refs WHERE state = 'done'"
+                             " AND crawl_id = " + crawl);
+  for (const auto& d : s.site().decoys) EXPECT_TRUE(hashed.count(d)) << "decoy not hashed: " << d;
+
+  EXPECT_EQ(s.Count("SELECT count(*) FROM takedowns WHERE subject_id = " + subject), 1);
+  EXPECT_EQ(s.Count("SELECT count(*) FROM takedowns WHERE subject_id = " + subject +
+                    " AND host = '127.0.0.1' AND status = 'draft'"),
+            1);
+  const int64_t match_count =
+      s.Count("SELECT count(*) FROM matches WHERE subject_id = " + subject);
+  EXPECT_GE(match_count, static_cast<int64_t>(s.site().victim_copies.size()));
+  EXPECT_EQ(s.Count("SELECT count(*) FROM takedown_items i JOIN takedowns t"
+                    " ON t.id = i.takedown_id WHERE t.subject_id = " + subject),
+            match_count);
+}
+
+TEST(Pipeline, DemoForumCrawledMatchedAndDrafted) {
+  LocalStack stack;
+  ASSERT_TRUE(stack.up_ok()) << stack.up_result().out << stack.Logs();
+  Scenario s(stack);
+  ASSERT_NO_FATAL_FAILURE(s.Register());
+  auto crawl = Tdm(stack.home(), {"crawl", "--site", std::to_string(s.site_id), "--wait",
+                                  "--timeout", "240"});
+  ASSERT_EQ(crawl.exit_code, 0) << crawl.out << stack.Logs();
+  EXPECT_NE(crawl.out.find("drafts 1"), std::string::npos) << crawl.out;
+  ExpectCorrectOutcome(s, stack, crawl.LastId());
+
+  // Bad input was recorded with its reason, and logged with its URL.
+  const std::string crawl_id = std::to_string(crawl.LastId());
+  for (const auto& img : s.site().broken_images) {
+    EXPECT_EQ(s.Count("SELECT count(*) FROM image_refs WHERE state = 'failed' AND error <> ''"
+                      " AND image_url = '" + s.origin() + img + "'"),
+              s.Count("SELECT count(*) FROM image_refs WHERE image_url = '" + s.origin() + img +
+                      "'"))
+        << img;
+  }
+  for (const auto& page : s.site().bad_pages) {
+    EXPECT_EQ(s.Count("SELECT count(*) FROM crawl_urls WHERE error <> '' AND crawl_id = " +
+                      crawl_id + " AND url = '" + s.origin() + page + "'"),
+              1)
+        << page;
+  }
+  const std::string matcher_log = Shell("cat " + (stack.home() / "logs/matcher.log").string()).out;
+  for (const auto& img : s.site().broken_images) {
+    EXPECT_NE(matcher_log.find(s.origin() + img), std::string::npos) << img;
+  }
+
+  // The drafted notice carries every matched page URL.
+  auto list = Tdm(stack.home(), {"takedowns", "list", "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.out;
+  pqxx::connection c(stack.dsn());
+  pqxx::work tx(c);
+  const int64_t takedown =
+      tx.exec1("SELECT id FROM takedowns WHERE subject_id = " + std::to_string(s.subject_id))[0]
+          .as<int64_t>();
+  auto show = Tdm(stack.home(), {"takedowns", "show", std::to_string(takedown)});
+  ASSERT_EQ(show.exit_code, 0) << show.out;
+  EXPECT_EQ(show.LastId(), takedown);
+  for (const auto& row : tx.exec("SELECT DISTINCT page_url FROM takedown_items")) {
+    EXPECT_NE(show.out.find(row[0].as<std::string>()), std::string::npos);
+  }
+  EXPECT_NE(show.out.find("penalty of perjury"), std::string::npos);
+
+  // A redelivered match creates no second request or item.
+  const int64_t items = s.Count("SELECT count(*) FROM takedown_items");
+  auto bootstrap = Shell("cat " + (stack.home() / "run/kafka.bootstrap").string()).out;
+  auto producer = MakeKafkaProducer({bootstrap.substr(0, bootstrap.find('\n')), "test"});
+  ASSERT_TRUE(producer.ok());
+  for (const auto& row : tx.exec("SELECT id, subject_id FROM matches")) {
+    MatchItem m{row[0].as<int64_t>(), row[1].as<int64_t>()};
+    ASSERT_TRUE((*producer)->Publish(kMatchesTopic, std::to_string(m.subject_id), m.Encode()).ok());
+  }
+  ASSERT_TRUE((*producer)->Flush(10s).ok());
+  const auto until = std::chrono::steady_clock::now() + 4s;
+  while (std::chrono::steady_clock::now() < until) {
+    ASSERT_EQ(s.Count("SELECT count(*) FROM takedown_items"), items);
+    ASSERT_EQ(s.Count("SELECT count(*) FROM takedowns"), 1);
+    std::this_thread::sleep_for(200ms);
+  }
+}
+
+int PidOf(const LocalStack& stack, const std::string& service) {
+  return std::atoi(Shell("cat " + (stack.home() / "run" / (service + ".pid")).string()).out.c_str());
+}
+
+// Polls `sql` until it returns at least `n` or the deadline passes.
+bool AwaitCount(const Scenario& s, const std::string& sql, int64_t n, std::chrono::seconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < until) {
+    if (s.Count(sql) >= n) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
+}
+
+TEST(Pipeline, NoDuplicatesAfterMatcherAndNotifierAreKilledMidRun) {
+  // Small batches so that the run lasts long enough to be interrupted.
+  setenv("TDM_MATCHER_BATCH", "1", 1);
+  setenv("TDM_CRAWLER_BATCH", "2", 1);
+  LocalStack stack;
+  ASSERT_TRUE(stack.up_ok()) << stack.up_result().out << stack.Logs();
+  Scenario s(stack);
+  ASSERT_NO_FATAL_FAILURE(s.Register());
+  auto started = Tdm(stack.home(), {"crawl", "--site", std::to_string(s.site_id)});
+  ASSERT_EQ(started.exit_code, 0) << started.out;
+  const int64_t crawl_id = started.LastId();
+
+  // Kill the matcher once it has hashed a few images, and restart it.
+  ASSERT_TRUE(AwaitCount(s, "SELECT count(*) FROM image_refs WHERE state <> 'queued'", 3, 60s))
+      << stack.Logs();
+  const int matcher = PidOf(stack, "matcher");
+  ASSERT_GT(matcher, 0);
+  ASSERT_EQ(kill(matcher, SIGKILL), 0);
+  const int64_t pending_at_kill =
+      s.Count("SELECT count(*) FROM image_refs WHERE state = 'queued'");
+  auto up = Tdm(stack.home(), {"up"});
+  ASSERT_EQ(up.exit_code, 0) << up.out;
+  EXPECT_NE(PidOf(stack, "matcher"), matcher);
+
+  // Kill the notifier once it has drafted something, and restart it.
+  ASSERT_TRUE(AwaitCount(s, "SELECT count(*) FROM takedown_items", 1, 120s)) << stack.Logs();
+  const int notifier = PidOf(stack, "notifier");
+  ASSERT_EQ(kill(notifier, SIGKILL), 0);
+  up = Tdm(stack.home(), {"up"});
+  ASSERT_EQ(up.exit_code, 0) << up.out;
+
+  (void)wait;
+  ASSERT_TRUE(AwaitCount(s,
+                         "SELECT CASE WHEN"
+                         " (SELECT count(*) FROM crawl_urls WHERE crawl_id = " +
+                             std::to_string(crawl_id) +
+                             " AND state IN ('queued','fetching')) = 0 AND"
+                             " (SELECT count(*) FROM image_refs WHERE state = 'queued') = 0 AND"
+                             " (SELECT count(*) FROM matches m LEFT JOIN takedown_items i"
+                             "  ON i.match_id = m.id WHERE i.id IS NULL) = 0"
+                             " THEN 1 ELSE 0 END",
+                         1, 240s))
+      << stack.Logs();
+  std::cout << "image refs still queued when the matcher was killed: " << pending_at_kill << "\n";
+  ExpectCorrectOutcome(s, stack, crawl_id);
+}
+
+}  // namespace
+}  // namespace tdm::testing
