@@ -83,16 +83,18 @@ TEST_F(Cli, ProfileAddStoresHashesAndRefusesBrokenPhotosByName) {
       std::filesystem::path(TDM_ASSETS_DIR) / "johns" / "John_Savage" / "000264_01099001.jpg";
   const auto broken = home() / "broken.jpg";
   std::ofstream(broken) << "this is not a JPEG";
-  auto r = Tdm(home(), {"profile", "add", "--subject", std::to_string(id), photo.string(),
-                        broken.string()});
+  auto r = Tdm(
+      home(), {"profile", "add", "--subject", std::to_string(id), photo.string(), broken.string()});
   EXPECT_NE(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("refused " + broken.string()), std::string::npos) << r.out;
   EXPECT_EQ(r.LastId(), id) << r.out;
 
   pqxx::connection c(stack_->dsn());
   pqxx::work tx(c);
-  auto rows = tx.exec("SELECT encode(pdq, 'hex'), quality, length(sha256) FROM hash_profiles"
-                      " WHERE subject_id = " + std::to_string(id));
+  auto rows = tx.exec(
+      "SELECT encode(pdq, 'hex'), quality, length(sha256) FROM hash_profiles"
+      " WHERE subject_id = " +
+      std::to_string(id));
   ASSERT_EQ(rows.size(), 1u);  // the good photo only
   EXPECT_EQ(rows[0][0].as<std::string>().size(), 64u);
   EXPECT_GE(rows[0][1].as<int>(), 50);

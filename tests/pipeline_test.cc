@@ -109,24 +109,27 @@ void ExpectCorrectOutcome(const Scenario& s, const LocalStack& stack, int64_t cr
 
   StringSet matched = s.Paths(
       "SELECT DISTINCT s.image_url FROM matches m JOIN sightings s ON s.id = m.sighting_id"
-      " WHERE m.subject_id = " + subject);
+      " WHERE m.subject_id = " +
+      subject);
   EXPECT_EQ(matched, ToSet(s.site().victim_copies)) << stack.Logs();
   EXPECT_TRUE(Intersect(matched, ToSet(s.site().decoys)).empty());
 
   // Every decoy was fetched and hashed (so "not matched" means something).
-  StringSet hashed = s.Paths("SELECT DISTINCT image_url FROM image_refs WHERE state = 'done'"
-                             " AND crawl_id = " + crawl);
+  StringSet hashed = s.Paths(
+      "SELECT DISTINCT image_url FROM image_refs WHERE state = 'done'"
+      " AND crawl_id = " +
+      crawl);
   for (const auto& d : s.site().decoys) EXPECT_TRUE(hashed.count(d)) << "decoy not hashed: " << d;
 
   EXPECT_EQ(s.Count("SELECT count(*) FROM takedowns WHERE subject_id = " + subject), 1);
   EXPECT_EQ(s.Count("SELECT count(*) FROM takedowns WHERE subject_id = " + subject +
                     " AND host = '127.0.0.1' AND status = 'draft'"),
             1);
-  const int64_t match_count =
-      s.Count("SELECT count(*) FROM matches WHERE subject_id = " + subject);
+  const int64_t match_count = s.Count("SELECT count(*) FROM matches WHERE subject_id = " + subject);
   EXPECT_GE(match_count, static_cast<int64_t>(s.site().victim_copies.size()));
   EXPECT_EQ(s.Count("SELECT count(*) FROM takedown_items i JOIN takedowns t"
-                    " ON t.id = i.takedown_id WHERE t.subject_id = " + subject),
+                    " ON t.id = i.takedown_id WHERE t.subject_id = " +
+                    subject),
             match_count);
 }
 
@@ -135,8 +138,8 @@ TEST(Pipeline, DemoForumCrawledMatchedAndDrafted) {
   ASSERT_TRUE(stack.up_ok()) << stack.up_result().out << stack.Logs();
   Scenario s(stack);
   ASSERT_NO_FATAL_FAILURE(s.Register());
-  auto crawl = Tdm(stack.home(), {"crawl", "--site", std::to_string(s.site_id), "--wait",
-                                  "--timeout", "240"});
+  auto crawl = Tdm(stack.home(),
+                   {"crawl", "--site", std::to_string(s.site_id), "--wait", "--timeout", "240"});
   ASSERT_EQ(crawl.exit_code, 0) << crawl.out << stack.Logs();
   EXPECT_NE(crawl.out.find("drafts 1"), std::string::npos) << crawl.out;
   ExpectCorrectOutcome(s, stack, crawl.LastId());
@@ -144,10 +147,11 @@ TEST(Pipeline, DemoForumCrawledMatchedAndDrafted) {
   // Bad input was recorded with its reason, and logged with its URL.
   const std::string crawl_id = std::to_string(crawl.LastId());
   for (const auto& img : s.site().broken_images) {
-    EXPECT_EQ(s.Count("SELECT count(*) FROM image_refs WHERE state = 'failed' AND error <> ''"
-                      " AND image_url = '" + s.origin() + img + "'"),
-              s.Count("SELECT count(*) FROM image_refs WHERE image_url = '" + s.origin() + img +
-                      "'"))
+    EXPECT_EQ(
+        s.Count("SELECT count(*) FROM image_refs WHERE state = 'failed' AND error <> ''"
+                " AND image_url = '" +
+                s.origin() + img + "'"),
+        s.Count("SELECT count(*) FROM image_refs WHERE image_url = '" + s.origin() + img + "'"))
         << img;
   }
   for (const auto& page : s.site().bad_pages) {
@@ -196,7 +200,8 @@ TEST(Pipeline, DemoForumCrawledMatchedAndDrafted) {
 }
 
 int PidOf(const LocalStack& stack, const std::string& service) {
-  return std::atoi(Shell("cat " + (stack.home() / "run" / (service + ".pid")).string()).out.c_str());
+  return std::atoi(
+      Shell("cat " + (stack.home() / "run" / (service + ".pid")).string()).out.c_str());
 }
 
 // Polls `sql` until it returns at least `n` or the deadline passes.
@@ -209,51 +214,120 @@ bool AwaitCount(const Scenario& s, const std::string& sql, int64_t n, std::chron
   return false;
 }
 
-TEST(Pipeline, NoDuplicatesAfterMatcherAndNotifierAreKilledMidRun) {
-  // Small batches so that the run lasts long enough to be interrupted.
-  setenv("TDM_MATCHER_BATCH", "1", 1);
-  setenv("TDM_CRAWLER_BATCH", "2", 1);
-  LocalStack stack;
-  ASSERT_TRUE(stack.up_ok()) << stack.up_result().out << stack.Logs();
-  Scenario s(stack);
-  ASSERT_NO_FATAL_FAILURE(s.Register());
-  auto started = Tdm(stack.home(), {"crawl", "--site", std::to_string(s.site_id)});
-  ASSERT_EQ(started.exit_code, 0) << started.out;
-  const int64_t crawl_id = started.LastId();
+// Sets environment variables for the services a test starts, and unsets them after.
+class ScopedEnv {
+ public:
+  explicit ScopedEnv(std::vector<std::pair<std::string, std::string>> vars) : vars_(vars) {
+    for (const auto& [k, v] : vars_) setenv(k.c_str(), v.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    for (const auto& [k, v] : vars_) unsetenv(k.c_str());
+  }
 
-  // Kill the matcher once it has hashed a few images, and restart it.
-  ASSERT_TRUE(AwaitCount(s, "SELECT count(*) FROM image_refs WHERE state <> 'queued'", 3, 60s))
-      << stack.Logs();
+ private:
+  std::vector<std::pair<std::string, std::string>> vars_;
+};
+
+// Waits until the crawl has nothing queued and every match is drafted.
+bool AwaitCrawlDone(const Scenario& s, int64_t crawl_id, std::chrono::seconds d) {
+  const std::string crawl = std::to_string(crawl_id);
+  return AwaitCount(s,
+                    "SELECT CASE WHEN"
+                    " (SELECT count(*) FROM crawl_urls WHERE crawl_id = " +
+                        crawl +
+                        " AND state IN ('queued','fetching')) = 0 AND"
+                        " (SELECT count(*) FROM image_refs WHERE state = 'queued'"
+                        "  AND crawl_id = " +
+                        crawl +
+                        ") = 0 AND"
+                        " (SELECT count(*) FROM matches m LEFT JOIN takedown_items i"
+                        "  ON i.match_id = m.id WHERE i.id IS NULL) = 0"
+                        " THEN 1 ELSE 0 END",
+                    1, d);
+}
+
+// A crawl of the demo forum started on a fresh stack with small batches (so
+// the run lasts long enough to be interrupted) and a short requeue age (so
+// work whose messages were lost is republished from PostgreSQL quickly).
+class PipelineInterrupted : public ::testing::Test {
+ protected:
+  PipelineInterrupted()
+      : env_(
+            {{"TDM_MATCHER_BATCH", "1"}, {"TDM_CRAWLER_BATCH", "2"}, {"TDM_REQUEUE_AFTER_S", "3"}}),
+        stack_(std::make_unique<LocalStack>()) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(stack_->up_ok()) << stack_->up_result().out << stack_->Logs();
+    s_ = std::make_unique<Scenario>(*stack_);
+    ASSERT_NO_FATAL_FAILURE(s_->Register());
+    auto started = Tdm(stack_->home(), {"crawl", "--site", std::to_string(s_->site_id)});
+    ASSERT_EQ(started.exit_code, 0) << started.out;
+    crawl_id_ = started.LastId();
+    // Interrupt only once the matcher has hashed a few images.
+    ASSERT_TRUE(AwaitCount(*s_, "SELECT count(*) FROM image_refs WHERE state <> 'queued'", 3, 60s))
+        << stack_->Logs();
+  }
+
+  void Up() {
+    auto up = Tdm(stack_->home(), {"up"});
+    ASSERT_EQ(up.exit_code, 0) << up.out;
+  }
+
+  ScopedEnv env_;
+  std::unique_ptr<LocalStack> stack_;
+  std::unique_ptr<Scenario> s_;
+  int64_t crawl_id_ = 0;
+};
+
+TEST_F(PipelineInterrupted, NoDuplicatesAfterMatcherAndNotifierAreKilledMidRun) {
+  const LocalStack& stack = *stack_;
+  const Scenario& s = *s_;
+  // Kill the matcher and restart it.
   const int matcher = PidOf(stack, "matcher");
   ASSERT_GT(matcher, 0);
   ASSERT_EQ(kill(matcher, SIGKILL), 0);
-  const int64_t pending_at_kill =
-      s.Count("SELECT count(*) FROM image_refs WHERE state = 'queued'");
-  auto up = Tdm(stack.home(), {"up"});
-  ASSERT_EQ(up.exit_code, 0) << up.out;
+  const int64_t pending_at_kill = s.Count("SELECT count(*) FROM image_refs WHERE state = 'queued'");
+  ASSERT_NO_FATAL_FAILURE(Up());
   EXPECT_NE(PidOf(stack, "matcher"), matcher);
 
   // Kill the notifier once it has drafted something, and restart it.
   ASSERT_TRUE(AwaitCount(s, "SELECT count(*) FROM takedown_items", 1, 120s)) << stack.Logs();
   const int notifier = PidOf(stack, "notifier");
   ASSERT_EQ(kill(notifier, SIGKILL), 0);
-  up = Tdm(stack.home(), {"up"});
-  ASSERT_EQ(up.exit_code, 0) << up.out;
+  ASSERT_NO_FATAL_FAILURE(Up());
 
-  (void)wait;
-  ASSERT_TRUE(AwaitCount(s,
-                         "SELECT CASE WHEN"
-                         " (SELECT count(*) FROM crawl_urls WHERE crawl_id = " +
-                             std::to_string(crawl_id) +
-                             " AND state IN ('queued','fetching')) = 0 AND"
-                             " (SELECT count(*) FROM image_refs WHERE state = 'queued') = 0 AND"
-                             " (SELECT count(*) FROM matches m LEFT JOIN takedown_items i"
-                             "  ON i.match_id = m.id WHERE i.id IS NULL) = 0"
-                             " THEN 1 ELSE 0 END",
-                         1, 240s))
-      << stack.Logs();
+  ASSERT_TRUE(AwaitCrawlDone(s, crawl_id_, 240s)) << stack.Logs();
   std::cout << "image refs still queued when the matcher was killed: " << pending_at_kill << "\n";
-  ExpectCorrectOutcome(s, stack, crawl_id);
+  ExpectCorrectOutcome(s, stack, crawl_id_);
+}
+
+TEST_F(PipelineInterrupted, RecoversWhenTheDatabaseAndTheBrokerGoAwayMidRun) {
+  const LocalStack& stack = *stack_;
+  const Scenario& s = *s_;
+  // PostgreSQL stops mid-run: services log, back off and retry the same batch.
+  auto stop_pg = Shell("runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D " +
+                       (stack.home() / "pg/data").string() + " -m immediate -w stop");
+  ASSERT_EQ(stop_pg.exit_code, 0) << stop_pg.out;
+  const auto outage_until = std::chrono::steady_clock::now() + 3s;
+  while (std::chrono::steady_clock::now() < outage_until) {
+    std::this_thread::sleep_for(100ms);  // the outage itself: services must ride it out
+  }
+  ASSERT_NO_FATAL_FAILURE(Up());  // restarts PostgreSQL on its port; services keep running
+
+  // Now the broker dies, with whatever messages it held; `tdm up` starts a new
+  // one and restarts the services, and the queued work is re-derived from
+  // PostgreSQL.
+  const int broker = PidOf(stack, "broker");
+  ASSERT_GT(broker, 0);
+  ASSERT_EQ(kill(broker, SIGKILL), 0);
+  ASSERT_NO_FATAL_FAILURE(Up());
+
+  ASSERT_TRUE(AwaitCrawlDone(s, crawl_id_, 240s)) << stack.Logs();
+  ExpectCorrectOutcome(s, stack, crawl_id_);
+  auto retried = Shell("grep -c 'will be retried' " + (stack.home() / "logs").string() +
+                       "/crawler.log " + (stack.home() / "logs").string() + "/matcher.log");
+  EXPECT_NE(retried.out.find(":"), std::string::npos);
+  EXPECT_EQ(retried.exit_code, 0) << "no service logged a retry during the outage: " << retried.out;
 }
 
 }  // namespace

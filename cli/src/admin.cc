@@ -1,7 +1,7 @@
 #include "admin.h"
 
-#include <netdb.h>
 #include <arpa/inet.h>
+#include <netdb.h>
 
 #include <chrono>
 #include <fstream>
@@ -78,10 +78,11 @@ Result<int64_t> AddSubject(const Home& home, const SubjectInput& in) {
   if (!dsn.ok()) return dsn.status();
   PgSession pg(*dsn);
   return pg.Transact([&](pqxx::work& tx) {
-    return tx.exec_params1(
-               "INSERT INTO subjects (name, email, phone, postal_address)"
-               " VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), NULLIF($4, '')) RETURNING id",
-               in.name, in.email, in.phone, in.postal_address)[0]
+    return tx
+        .exec_params1(
+            "INSERT INTO subjects (name, email, phone, postal_address)"
+            " VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), NULLIF($4, '')) RETURNING id",
+            in.name, in.email, in.phone, in.postal_address)[0]
         .as<int64_t>();
   });
 }
@@ -160,11 +161,12 @@ Result<int64_t> AddSite(const Home& home, const std::string& name, const std::st
   if (!dsn.ok()) return dsn.status();
   PgSession pg(*dsn);
   return pg.Transact([&](pqxx::work& tx) {
-    return tx.exec_params1(
-               "INSERT INTO sites (name, seed_url, scope_prefix, allow_private)"
-               " VALUES ($1, $2, $3, $4) ON CONFLICT (seed_url) DO UPDATE SET name = $1,"
-               " allow_private = $4 RETURNING id",
-               name, url->Spec(), scope.path_prefix(), allow_private)[0]
+    return tx
+        .exec_params1(
+            "INSERT INTO sites (name, seed_url, scope_prefix, allow_private)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (seed_url) DO UPDATE SET name = $1,"
+            " allow_private = $4 RETURNING id",
+            name, url->Spec(), scope.path_prefix(), allow_private)[0]
         .as<int64_t>();
   });
 }
@@ -191,8 +193,8 @@ Result<int64_t> StartCrawl(const Home& home, int64_t site_id) {
   auto producer = MakeKafkaProducer({endpoints->kafka_bootstrap, "tdm-cli"});
   if (!producer.ok()) return producer.status();
   auto url = Url::Parse((*item)->url);
-  Status s = (*producer)->Publish(kFrontierTopic, url.ok() ? url->HostPort() : "",
-                                  (*item)->Encode());
+  Status s =
+      (*producer)->Publish(kFrontierTopic, url.ok() ? url->HostPort() : "", (*item)->Encode());
   if (s.ok()) s = (*producer)->Flush(std::chrono::seconds(15));
   // Even if this publish is lost, the crawler's reconcile sweep republishes
   // the queued seed from PostgreSQL.
@@ -220,15 +222,18 @@ Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double time
     auto r = pg.Transact([&](pqxx::work& tx) {
       auto row = tx.exec_params1(
           "SELECT"
-          " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state IN ('queued','fetching')),"
+          " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state IN "
+          "('queued','fetching')),"
           " (SELECT count(*) FROM image_refs WHERE crawl_id = $1 AND state = 'queued'),"
           " (SELECT count(*) FROM matches m JOIN sightings s ON s.id = m.sighting_id"
           "   LEFT JOIN takedown_items i ON i.match_id = m.id"
           "   WHERE s.crawl_id = $1 AND m.status = 'confirmed' AND i.id IS NULL),"
           " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state = 'done'),"
           " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state = 'failed'),"
-          " (SELECT count(DISTINCT image_url) FROM image_refs WHERE crawl_id = $1 AND state = 'done'),"
-          " (SELECT count(DISTINCT image_url) FROM image_refs WHERE crawl_id = $1 AND state = 'failed'),"
+          " (SELECT count(DISTINCT image_url) FROM image_refs WHERE crawl_id = $1 AND state = "
+          "'done'),"
+          " (SELECT count(DISTINCT image_url) FROM image_refs WHERE crawl_id = $1 AND state = "
+          "'failed'),"
           " (SELECT count(*) FROM matches m JOIN sightings s ON s.id = m.sighting_id"
           "   WHERE s.crawl_id = $1),"
           " (SELECT count(DISTINCT i.takedown_id) FROM takedown_items i"
@@ -351,8 +356,8 @@ Result<std::string> ShowTakedown(const Home& home, int64_t id) {
         " FROM takedowns WHERE id = $1",
         id);
     if (t.empty()) return std::nullopt;
-    std::string out = "Takedown request " + std::to_string(id) + " (" +
-                      t[0][0].as<std::string>() + ") to " + t[0][1].as<std::string>() + "\n";
+    std::string out = "Takedown request " + std::to_string(id) + " (" + t[0][0].as<std::string>() +
+                      ") to " + t[0][1].as<std::string>() + "\n";
     if (!t[0][4].as<std::string>().empty()) {
       out += "Still needed before sending: " + t[0][4].as<std::string>() + "\n";
     }

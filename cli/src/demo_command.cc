@@ -34,13 +34,14 @@ int RunDemoCommand(const Home& home, const Args& args) {
   auto site = demo::GenerateLeakSite(options);
   if (!site.ok()) return Fail(site.status());
   demo::StaticServer server(site->root);
-  auto port = server.Start(static_cast<uint16_t>(std::atoi(args.Get("--port").value_or("0").c_str())));
+  auto port =
+      server.Start(static_cast<uint16_t>(std::atoi(args.Get("--port").value_or("0").c_str())));
   if (!port.ok()) return Fail(port.status());
   const std::string seed = "http://127.0.0.1:" + std::to_string(*port) + site->seed_path;
   std::cout << "demo leak forum serving at " << seed << "\n";
 
-  auto subject = AddSubject(home, {"Demo Victim", "demo-victim@example.org", "",
-                                   "1 Example Street, Springfield"});
+  auto subject = AddSubject(
+      home, {"Demo Victim", "demo-victim@example.org", "", "1 Example Street, Springfield"});
   if (!subject.ok()) return Fail(subject.status());
   std::vector<std::string> photos;
   for (const auto& p : site->victim_photos) photos.push_back(p.string());

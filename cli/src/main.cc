@@ -105,8 +105,8 @@ int ProfileAdd(const Home& home, const Args& a) {
 
 int SiteAdd(const Home& home, const Args& a) {
   if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give exactly one URL"));
-  auto id = AddSite(home, a.Get("--name").value_or(""), a.positional()[0],
-                    a.Has("--allow-private"));
+  auto id =
+      AddSite(home, a.Get("--name").value_or(""), a.positional()[0], a.Has("--allow-private"));
   if (!id.ok()) return Fail(id);
   std::cout << "site " << *id << "\n";
   return 0;

@@ -1,12 +1,12 @@
 #include "stack.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -102,8 +102,8 @@ Status StartPostgres(const Home& home) {
   const fs::path pg_log = home.pg_data().parent_path() / "postgres.log";
   std::string opts = "-p " + std::to_string(port) + " -k " + home.pg_socket_dir().string() +
                      " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100";
-  std::string cmd = AsPgUser(std::string(kPgBin) + "/pg_ctl -D " + Quote(home.pg_data()) +
-                             " -l " + Quote(pg_log) + " -w -t 60 -o " + Quote(opts) + " start");
+  std::string cmd = AsPgUser(std::string(kPgBin) + "/pg_ctl -D " + Quote(home.pg_data()) + " -l " +
+                             Quote(pg_log) + " -w -t 60 -o " + Quote(opts) + " start");
   if (Run(cmd, home.log_file("postgres-ctl")) != 0) {
     return Status::Unavailable("PostgreSQL did not start; see " + pg_log.string());
   }
@@ -195,7 +195,8 @@ Status StartProcess(const Home& home, const std::string& name) {
           if (pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
           auto cmdline = ReadSmallFile(entry.path() / "cmdline");
           if (!cmdline.ok()) continue;
-          std::string expected = std::string(self) + '\0' + name + '\0' + "--home" + '\0' + home_dir;
+          std::string expected =
+              std::string(self) + '\0' + name + '\0' + "--home" + '\0' + home_dir;
           if (cmdline->rfind(expected, 0) == 0) {
             (void)WriteFileAtomically(home.pid_file(name), pid_text + "\n");
             return true;

@@ -184,8 +184,8 @@ bool IsPrivateAddress(const std::string& ip) {
       return bits == 0 || (a >> (32 - bits)) == (net >> (32 - bits));
     };
     return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
-           in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0000000, 24) ||
-           in(0xC0A80000, 16) || in(0xC6120000, 15) || a >= 0xE0000000;
+           in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0000000, 24) || in(0xC0A80000, 16) ||
+           in(0xC6120000, 15) || a >= 0xE0000000;
   }
   in6_addr v6{};
   if (inet_pton(AF_INET6, ip.c_str(), &v6) == 1) {

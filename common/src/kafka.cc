@@ -69,8 +69,8 @@ class KafkaProducer final : public Producer {
     if (failed_ > 0) {
       int n = failed_;
       failed_ = 0;
-      return Status::Unavailable("kafka: " + std::to_string(n) + " message(s) not delivered: " +
-                                 last_error_);
+      return Status::Unavailable("kafka: " + std::to_string(n) +
+                                 " message(s) not delivered: " + last_error_);
     }
     return Status::Ok();
   }
@@ -244,7 +244,8 @@ Result<std::unique_ptr<EmbeddedKafka>> EmbeddedKafka::Start(int brokers,
 }
 
 std::vector<EmbeddedKafka::TopicSpec> DefaultTopics() {
-  return {{std::string(kFrontierTopic), 6}, {std::string(kImagesTopic), 6},
+  return {{std::string(kFrontierTopic), 6},
+          {std::string(kImagesTopic), 6},
           {std::string(kMatchesTopic), 3}};
 }
 

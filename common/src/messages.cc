@@ -45,8 +45,10 @@ Result<FrontierItem> FrontierItem::Decode(std::string_view text) {
 }
 
 std::string ImageItem::Encode() const {
-  return json{{"crawl", crawl_id},  {"site", site_id},
-              {"page", page_url},   {"image", image_url},
+  return json{{"crawl", crawl_id},
+              {"site", site_id},
+              {"page", page_url},
+              {"image", image_url},
               {"private", allow_private}}
       .dump();
 }

@@ -10,9 +10,10 @@ constexpr long kMigrationLock = 0x74646d5f6d6967;  // "tdm_mig"
 Result<int> ApplyMigrations(const std::string& dsn) {
   PgSession pg(dsn);
   auto locked = pg.Transact([](pqxx::work& tx) {
-    tx.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version integer PRIMARY KEY, name text NOT NULL,"
-            " applied_at timestamptz NOT NULL DEFAULT now())");
+    tx.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version integer PRIMARY KEY, name text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())");
     return 0;
   });
   if (!locked.ok() && locked.status().code() != Status::Code::kInternal) return locked.status();

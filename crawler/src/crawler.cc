@@ -23,7 +23,8 @@ bool LooksLikeHtml(const std::string& content_type, const std::string& body) {
   // No content type: sniff the first bytes like browsers do.
   std::string head = body.substr(0, 512);
   std::transform(head.begin(), head.end(), head.begin(), ::tolower);
-  return head.find("<html") != std::string::npos || head.find("<!doctype html") != std::string::npos;
+  return head.find("<html") != std::string::npos ||
+         head.find("<!doctype html") != std::string::npos;
 }
 
 std::string HostKey(const std::string& url) {
@@ -48,7 +49,8 @@ CrawlerMetrics::CrawlerMetrics(MetricsRegistry& registry)
     : registry_(registry),
       pages_ok_(registry.GetCounter("tdm_crawler_pages_fetched_total", "Pages fetched")),
       bytes_(registry.GetCounter("tdm_crawler_page_bytes_total", "Page bytes fetched")),
-      pages_found_(registry.GetCounter("tdm_crawler_links_total", "Links found", {{"kind", "page"}})),
+      pages_found_(
+          registry.GetCounter("tdm_crawler_links_total", "Links found", {{"kind", "page"}})),
       images_found_(
           registry.GetCounter("tdm_crawler_links_total", "Links found", {{"kind", "image"}})),
       bad_messages_(registry.GetCounter("tdm_crawler_bad_messages_total", "Malformed messages")) {}

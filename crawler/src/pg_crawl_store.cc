@@ -37,8 +37,8 @@ class PgCrawlStore final : public CrawlStore {
           "UPDATE crawl_urls SET state = $3, http_status = NULLIF($4, 0),"
           " content_type = NULLIF($5, ''), bytes = $6, error = NULLIF($7, ''), updated_at = now()"
           " WHERE crawl_id = $1 AND url = $2",
-          item.crawl_id, item.url, o.ok ? "done" : "failed", o.http_status, o.content_type,
-          o.bytes, o.error);
+          item.crawl_id, item.url, o.ok ? "done" : "failed", o.http_status, o.content_type, o.bytes,
+          o.error);
       if (!o.new_pages.empty() && claim.depth < claim.site.max_depth) {
         int64_t known =
             tx.exec_params1("SELECT count(*) FROM crawl_urls WHERE crawl_id = $1", item.crawl_id)[0]
@@ -79,7 +79,8 @@ class PgCrawlStore final : public CrawlStore {
       auto pages = tx.exec_params(
           "UPDATE crawl_urls u SET state = 'queued', updated_at = now() FROM crawls c"
           " WHERE c.id = u.crawl_id AND u.state IN ('queued', 'fetching')"
-          " AND u.updated_at < now() - $1::interval RETURNING u.crawl_id, c.site_id, u.url, u.depth",
+          " AND u.updated_at < now() - $1::interval RETURNING u.crawl_id, c.site_id, u.url, "
+          "u.depth",
           age);
       for (const auto& row : pages) {
         out.pages.push_back({row[0].as<int64_t>(), row[1].as<int64_t>(), row[2].as<std::string>(),
@@ -97,9 +98,8 @@ class PgCrawlStore final : public CrawlStore {
           " RETURNING r.crawl_id, c.site_id, r.page_url, r.image_url, s.allow_private",
           age);
       for (const auto& row : images) {
-        out.images.push_back({row[0].as<int64_t>(), row[1].as<int64_t>(),
-                              row[2].as<std::string>(), row[3].as<std::string>(),
-                              row[4].as<bool>()});
+        out.images.push_back({row[0].as<int64_t>(), row[1].as<int64_t>(), row[2].as<std::string>(),
+                              row[3].as<std::string>(), row[4].as<bool>()});
       }
       return out;
     });

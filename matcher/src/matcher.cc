@@ -30,7 +30,8 @@ void MatcherMetrics::ImageHashed(int64_t bytes) {
 }
 
 void MatcherMetrics::ImageFailed(const std::string& reason) {
-  registry_.GetCounter("tdm_matcher_image_failures_total", "Images not hashed", {{"reason", reason}})
+  registry_
+      .GetCounter("tdm_matcher_image_failures_total", "Images not hashed", {{"reason", reason}})
       .Increment();
 }
 
@@ -58,13 +59,14 @@ Status Matcher::RefreshProfiles() {
 
 Status Matcher::HandleSignal(const ImageItem& item, const ImageSignal& signal, int http_status,
                              std::vector<MatchItem>& to_publish) {
-  std::vector<Hit> hits = index_.Match(signal.sha256_hex, signal.pdq, signal.quality, config_.policy);
+  std::vector<Hit> hits =
+      index_.Match(signal.sha256_hex, signal.pdq, signal.quality, config_.policy);
   auto matches = store_.RecordImage(item, signal, http_status, hits);
   if (!matches.ok()) return matches.status();
   for (const Hit& h : hits) {
     metrics_.Matched(h.kind);
-    spdlog::info("match: subject {} at {} (image {}, {} distance {})", h.subject_id,
-                 item.page_url, item.image_url, h.kind, h.distance);
+    spdlog::info("match: subject {} at {} (image {}, {} distance {})", h.subject_id, item.page_url,
+                 item.image_url, h.kind, h.distance);
   }
   to_publish.insert(to_publish.end(), matches->begin(), matches->end());
   return Status::Ok();
@@ -78,8 +80,7 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
     auto item = ImageItem::Decode(m.value);
     if (!item.ok()) {
       metrics_.BadMessage();
-      spdlog::warn("images {}/{}@{}: {}", m.topic, m.partition, m.offset,
-                   item.status().ToString());
+      spdlog::warn("images {}/{}@{}: {}", m.topic, m.partition, m.offset, item.status().ToString());
       continue;
     }
     auto state = store_.Lookup(*item);
@@ -110,8 +111,8 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
       error = "HTTP " + std::to_string(r.http_status);
       reason = "http";
     } else {
-      auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(r.body.data()),
-                                            r.body.size());
+      auto bytes =
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(r.body.data()), r.body.size());
       auto signal = ComputeImageSignal(bytes, config_.limits);
       const int64_t size = static_cast<int64_t>(r.body.size());
       std::string().swap(r.body);  // the bytes go no further than this

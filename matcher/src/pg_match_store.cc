@@ -93,7 +93,8 @@ class PgMatchStore final : public MatchStore {
                 "INSERT INTO sightings (image_id, page_url, image_url, host, site_id, crawl_id,"
                 " http_status) VALUES ($1, $2, $3, $4, $5, $6, $7)"
                 " ON CONFLICT (page_url, image_url) DO UPDATE SET image_id = EXCLUDED.image_id,"
-                " last_seen = now(), crawl_id = EXCLUDED.crawl_id, http_status = EXCLUDED.http_status"
+                " last_seen = now(), crawl_id = EXCLUDED.crawl_id, http_status = "
+                "EXCLUDED.http_status"
                 " RETURNING id",
                 image_id, item.page_url, item.image_url, host, item.site_id, item.crawl_id,
                 http_status)[0]

@@ -4,8 +4,8 @@
 
 namespace tdm::matcher {
 
-std::vector<Hit> ProfileIndex::Match(const std::string& sha256_hex, const PdqHash& pdq,
-                                     int quality, const MatchPolicy& policy) const {
+std::vector<Hit> ProfileIndex::Match(const std::string& sha256_hex, const PdqHash& pdq, int quality,
+                                     const MatchPolicy& policy) const {
   std::map<int64_t, Hit> best;
   const bool pdq_usable = quality >= policy.min_quality;
   for (const Profile& p : profiles_) {

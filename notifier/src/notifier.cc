@@ -16,8 +16,8 @@ Status NotifierConfig::Validate() const {
 }
 
 NotifierMetrics::NotifierMetrics(MetricsRegistry& registry)
-    : requests_(registry.GetCounter("tdm_notifier_requests_drafted_total",
-                                    "Takedown requests drafted")),
+    : requests_(
+          registry.GetCounter("tdm_notifier_requests_drafted_total", "Takedown requests drafted")),
       items_(registry.GetCounter("tdm_notifier_items_added_total", "Matched URLs added")),
       bad_messages_(registry.GetCounter("tdm_notifier_bad_messages_total", "Malformed messages")) {}
 
@@ -36,8 +36,8 @@ Status Notifier::Add(int64_t match_id) {
   if (!r.ok()) return r.status();
   if (r->new_item) {
     metrics_.Drafted(r->new_request);
-    spdlog::info("match {} {} takedown request {}", match_id,
-                 r->new_request ? "opened" : "joined", r->takedown_id);
+    spdlog::info("match {} {} takedown request {}", match_id, r->new_request ? "opened" : "joined",
+                 r->takedown_id);
   }
   return Status::Ok();
 }

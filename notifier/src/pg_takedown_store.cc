@@ -74,8 +74,8 @@ class PgTakedownStore final : public TakedownStore {
           " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
           " FROM subjects WHERE id = $1",
           subject_id);
-      in.subject = {subj[0].as<std::string>(), subj[1].as<std::string>(),
-                    subj[2].as<std::string>(), subj[3].as<std::string>()};
+      in.subject = {subj[0].as<std::string>(), subj[1].as<std::string>(), subj[2].as<std::string>(),
+                    subj[3].as<std::string>()};
       in.drafted_at_utc = subj[4].as<std::string>();
       auto items = tx.exec_params(
           "SELECT i.page_url, i.image_url, m.distance,"

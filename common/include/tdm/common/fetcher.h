@@ -23,7 +23,7 @@ struct FetchResponse {
   std::string final_url;  // after redirects
   int http_status = 0;    // 0 when no response arrived
   std::string content_type;
-  std::string body;       // held in memory only; callers never persist image bodies
+  std::string body;  // held in memory only; callers never persist image bodies
   double seconds = 0;
   // Not ok when no usable response arrived: Refused (SSRF guard, scheme),
   // TooLarge (body cap), Unavailable (DNS, connect, reset, timeout, too many

@@ -17,15 +17,17 @@ class Status {
     kOk,
     kInvalidArgument,  // the caller's input is wrong (bad flag, bad URL, bad image)
     kNotFound,
-    kUnavailable,      // an outside system (broker, database, web server) failed; retry may help
-    kTooLarge,         // a cap was hit (body size, pixels)
-    kRefused,          // a safety rule refused it (SSRF guard, scope)
+    kUnavailable,  // an outside system (broker, database, web server) failed; retry may help
+    kTooLarge,     // a cap was hit (body size, pixels)
+    kRefused,      // a safety rule refused it (SSRF guard, scope)
     kInternal,
   };
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return Status(Code::kInvalidArgument, std::move(m)); }
+  static Status InvalidArgument(std::string m) {
+    return Status(Code::kInvalidArgument, std::move(m));
+  }
   static Status NotFound(std::string m) { return Status(Code::kNotFound, std::move(m)); }
   static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
   static Status TooLarge(std::string m) { return Status(Code::kTooLarge, std::move(m)); }
@@ -52,9 +54,18 @@ class Result {
 
   bool ok() const { return value_.has_value(); }
   const Status& status() const { return status_; }
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }

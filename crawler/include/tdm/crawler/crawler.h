@@ -19,13 +19,13 @@ struct CrawlerConfig {
   std::string kafka_bootstrap;
   std::string pg_dsn;
   std::string group_id = "tdm-crawler";
-  size_t batch_size = 32;                      // frontier messages fetched concurrently
-  int64_t max_page_bytes = 5 << 20;            // larger pages are recorded as failed
+  size_t batch_size = 32;            // frontier messages fetched concurrently
+  int64_t max_page_bytes = 5 << 20;  // larger pages are recorded as failed
   size_t max_links_per_page = 5000;
   FetcherOptions fetch;
-  std::chrono::seconds requeue_after{60};      // queued work older than this is republished
+  std::chrono::seconds requeue_after{60};  // queued work older than this is republished
   int max_attempts = 3;
-  std::filesystem::path metrics_file;          // empty: not written
+  std::filesystem::path metrics_file;  // empty: not written
 
   Status Validate() const;
 };
@@ -35,7 +35,8 @@ class CrawlerMetrics {
  public:
   explicit CrawlerMetrics(MetricsRegistry& registry);
   void PageFetched(int http_status, int64_t bytes);
-  void PageFailed(const std::string& reason);  // "http", "network", "too_large", "refused", "not_html"
+  void PageFailed(
+      const std::string& reason);  // "http", "network", "too_large", "refused", "not_html"
   void LinksFound(size_t pages, size_t images);
   void BadMessage();
 

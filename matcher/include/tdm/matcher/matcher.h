@@ -19,10 +19,10 @@ struct MatcherConfig {
   std::string kafka_bootstrap;
   std::string pg_dsn;
   std::string group_id = "tdm-matcher";
-  size_t batch_size = 16;                                 // image refs fetched concurrently
-  ImageLimits limits;                                     // download and decode caps
-  MatchPolicy policy;                                     // threshold 31, quality gate 50
-  std::chrono::milliseconds profile_refresh{2000};        // how soon a new profile takes effect
+  size_t batch_size = 16;                           // image refs fetched concurrently
+  ImageLimits limits;                               // download and decode caps
+  MatchPolicy policy;                               // threshold 31, quality gate 50
+  std::chrono::milliseconds profile_refresh{2000};  // how soon a new profile takes effect
   FetcherOptions fetch;
   std::filesystem::path metrics_file;
 

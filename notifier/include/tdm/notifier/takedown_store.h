@@ -13,9 +13,9 @@ namespace tdm::notifier {
 
 // What adding a match to its takedown request did.
 struct AddOutcome {
-  bool found = false;          // the match exists and is confirmed
-  bool new_request = false;    // a takedown request was created for it
-  bool new_item = false;       // the match was not yet part of the request
+  bool found = false;        // the match exists and is confirmed
+  bool new_request = false;  // a takedown request was created for it
+  bool new_item = false;     // the match was not yet part of the request
   int64_t takedown_id = 0;
 };
 

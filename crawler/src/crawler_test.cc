@@ -1,0 +1,187 @@
+#include "tdm/crawler/crawler.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "tdm/common/test_doubles.h"
+
+namespace tdm::crawler {
+namespace {
+
+using tdm::testing::MessageOf;
+using tdm::testing::RecordingProducer;
+using tdm::testing::ScriptedFetcher;
+
+// CrawlStore in memory, with the same once-per-crawl rule as the real one.
+class InMemoryCrawlStore final : public CrawlStore {
+ public:
+  explicit InMemoryCrawlStore(SiteSettings site) : site_(std::move(site)) {}
+
+  void Queue(const std::string& url, int depth) { pages[url] = {"queued", depth, ""}; }
+
+  Result<std::optional<PageClaim>> Claim(const FrontierItem& item) override {
+    if (away) return Status::Unavailable("database away (test)");
+    auto it = pages.find(item.url);
+    if (it == pages.end() || it->second.state == "done" || it->second.state == "failed") {
+      return std::optional<PageClaim>();
+    }
+    it->second.state = "fetching";
+    return std::optional<PageClaim>(PageClaim{site_, it->second.depth});
+  }
+
+  Result<RecordedLinks> Record(const FrontierItem& item, const PageClaim& claim,
+                               const PageOutcome& o) override {
+    if (away) return Status::Unavailable("database away (test)");
+    pages[item.url].state = o.ok ? "done" : "failed";
+    pages[item.url].error = o.error;
+    RecordedLinks out;
+    for (const auto& url : o.new_pages) {
+      if (pages.count(url) || claim.depth >= site_.max_depth) continue;
+      pages[url] = {"queued", claim.depth + 1, ""};
+      out.pages.push_back({item.crawl_id, item.site_id, url, claim.depth + 1});
+    }
+    for (const auto& img : o.images) {
+      if (!images.insert({item.url, img.url}).second) continue;
+      out.images.push_back({item.crawl_id, item.site_id, item.url, img.url, site_.allow_private});
+    }
+    return out;
+  }
+
+  Result<RecordedLinks> Requeue(std::chrono::seconds, int) override { return RecordedLinks{}; }
+
+  struct Page {
+    std::string state;
+    int depth;
+    std::string error;
+  };
+  std::map<std::string, Page> pages;
+  std::set<std::pair<std::string, std::string>> images;
+  bool away = false;
+
+ private:
+  SiteSettings site_;
+};
+
+class CrawlerTest : public ::testing::Test {
+ protected:
+  CrawlerTest()
+      : store_(SiteSettings{1, "http://leaks.example/forum/index.html", false, 100, 5}),
+        metrics_(registry_),
+        crawler_(config_, store_, fetcher_, producer_, metrics_) {}
+
+  Status Crawl(const std::string& url) {
+    store_.Queue(url, 0);
+    return crawler_.HandleBatch({MessageOf(kFrontierTopic, FrontierItem{7, 1, url, 0}.Encode())});
+  }
+
+  std::set<std::string> Published(std::string_view topic) {
+    std::set<std::string> out;
+    for (const auto& m : producer_.On(topic)) {
+      if (topic == kFrontierTopic) out.insert(FrontierItem::Decode(m.value)->url);
+      if (topic == kImagesTopic) out.insert(ImageItem::Decode(m.value)->image_url);
+    }
+    return out;
+  }
+
+  double Counter(const std::string& needle) {
+    // Reads one sample line of the text exposition, e.g. `name{reason="x"} 1`.
+    const std::string text = registry_.Serialize();
+    auto at = text.find("\n" + needle);
+    if (at == std::string::npos) return 0;
+    auto sp = text.find(' ', at + needle.size());
+    return std::stod(text.substr(sp + 1));
+  }
+
+  CrawlerConfig config_;
+  InMemoryCrawlStore store_;
+  ScriptedFetcher fetcher_;
+  RecordingProducer producer_;
+  MetricsRegistry registry_;
+  CrawlerMetrics metrics_;
+  Crawler crawler_;
+};
+
+TEST_F(CrawlerTest, PublishesInScopePagesAndAllImagesKeyedByHost) {
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html; charset=utf-8",
+                 R"(<a href="t/1.html">in</a> <a href="/admin/">out</a>
+                    <a href="http://other.example/forum/x.html">other host</a>
+                    <a href="../forum-archive/a.html">prefix trap</a>
+                    <img src="media/a.jpg"> <img data-src="//cdn.example/b.png">)");
+  ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
+  EXPECT_EQ(Published(kFrontierTopic),
+            std::set<std::string>{"http://leaks.example/forum/t/1.html"});
+  EXPECT_EQ(Published(kImagesTopic),
+            (std::set<std::string>{"http://leaks.example/forum/media/a.jpg",
+                                   "http://cdn.example/b.png"}));
+  for (const auto& m : producer_.On(kImagesTopic)) {
+    EXPECT_EQ(m.key, ImageItem::Decode(m.value)->image_url.find("cdn") != std::string::npos
+                         ? "cdn.example"
+                         : "leaks.example");
+  }
+  EXPECT_EQ(store_.pages["http://leaks.example/forum/index.html"].state, "done");
+}
+
+TEST_F(CrawlerTest, RedeliveredPageIsNotFetchedTwice) {
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html", "<img src=a.jpg>");
+  ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
+  const FrontierItem again{7, 1, "http://leaks.example/forum/index.html", 0};
+  ASSERT_TRUE(crawler_.HandleBatch({MessageOf(kFrontierTopic, again.Encode())}).ok());
+  EXPECT_EQ(fetcher_.fetched.size(), 1u);
+  EXPECT_EQ(producer_.On(kImagesTopic).size(), 1u);
+}
+
+TEST_F(CrawlerTest, BadPagesAreRecordedCountedAndTheBatchGoesOn) {
+  fetcher_.Serve("http://leaks.example/forum/404.html", 404, "text/html", "gone");
+  fetcher_.Serve("http://leaks.example/forum/doc.pdf", 200, "application/pdf", "%PDF-1.4");
+  fetcher_.Serve("http://leaks.example/forum/ok.html", 200, "text/html", "<img src=x.jpg>");
+  fetcher_.Redirect("http://leaks.example/forum/away.html", "http://elsewhere.example/",
+                    "<a href=/forum/x.html>x</a>");
+  // forum/drop.html is unknown to the fetcher: a connection failure.
+  std::vector<Message> batch;
+  for (const char* page : {"404.html", "doc.pdf", "drop.html", "away.html", "ok.html"}) {
+    const std::string url = std::string("http://leaks.example/forum/") + page;
+    store_.Queue(url, 1);
+    batch.push_back(MessageOf(kFrontierTopic, FrontierItem{7, 1, url, 1}.Encode()));
+  }
+  batch.push_back(MessageOf(kFrontierTopic, "{not json"));
+  ASSERT_TRUE(crawler_.HandleBatch(batch).ok());
+  EXPECT_EQ(store_.pages["http://leaks.example/forum/404.html"].error, "HTTP 404");
+  EXPECT_EQ(store_.pages["http://leaks.example/forum/404.html"].state, "failed");
+  EXPECT_NE(store_.pages["http://leaks.example/forum/doc.pdf"].error.find("not HTML"),
+            std::string::npos);
+  EXPECT_EQ(store_.pages["http://leaks.example/forum/drop.html"].state, "failed");
+  EXPECT_NE(store_.pages["http://leaks.example/forum/away.html"].error.find("out of scope"),
+            std::string::npos);
+  EXPECT_EQ(store_.pages["http://leaks.example/forum/ok.html"].state, "done");
+  EXPECT_EQ(Published(kImagesTopic),
+            std::set<std::string>{"http://leaks.example/forum/x.jpg"});
+  EXPECT_TRUE(Published(kFrontierTopic).empty());  // nothing followed from the redirect
+  EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"http\"}"), 1);
+  EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"not_html\"}"), 1);
+  EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"network\"}"), 1);
+  EXPECT_EQ(Counter("tdm_crawler_bad_messages_total"), 1);
+}
+
+TEST_F(CrawlerTest, DatabaseOrBrokerAwayIsUnavailableSoTheBatchIsRetried) {
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html", "<img src=a.jpg>");
+  store_.away = true;
+  EXPECT_EQ(Crawl("http://leaks.example/forum/index.html").code(), Status::Code::kUnavailable);
+  store_.away = false;
+  producer_.fail = true;
+  EXPECT_EQ(Crawl("http://leaks.example/forum/index.html").code(), Status::Code::kUnavailable);
+  producer_.fail = false;
+}
+
+TEST_F(CrawlerTest, PageOverTheSizeCapFails) {
+  config_.max_page_bytes = 2048;
+  fetcher_.Serve("http://leaks.example/forum/big.html", 200, "text/html",
+                 std::string(4096, 'x'));
+  ASSERT_TRUE(Crawl("http://leaks.example/forum/big.html").ok());
+  EXPECT_EQ(store_.pages["http://leaks.example/forum/big.html"].state, "failed");
+  EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"too_large\"}"), 1);
+}
+
+}  // namespace
+}  // namespace tdm::crawler

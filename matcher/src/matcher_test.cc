@@ -1,0 +1,184 @@
+#include "tdm/matcher/matcher.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "tdm/common/test_doubles.h"
+
+namespace tdm::matcher {
+namespace {
+
+using tdm::testing::MessageOf;
+using tdm::testing::RecordingProducer;
+using tdm::testing::ScriptedFetcher;
+
+std::string PhotoLikeJpeg(uint64_t seed, int quality = 90) {
+  cv::RNG rng(seed);
+  cv::Mat img(240, 320, CV_8UC3);
+  rng.fill(img, cv::RNG::UNIFORM, 0, 255);
+  cv::GaussianBlur(img, img, cv::Size(0, 0), 9);
+  for (int i = 0; i < 12; ++i) {
+    cv::circle(img, {rng.uniform(0, 320), rng.uniform(0, 240)}, rng.uniform(10, 60),
+               cv::Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)), -1);
+  }
+  std::vector<uint8_t> out;
+  cv::imencode(".jpg", img, out, {cv::IMWRITE_JPEG_QUALITY, quality});
+  return std::string(out.begin(), out.end());
+}
+
+ImageSignal SignalOf(const std::string& bytes) {
+  return *ComputeImageSignal(
+      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+}
+
+// MatchStore in memory, keyed like the real tables.
+class InMemoryMatchStore final : public MatchStore {
+ public:
+  Result<std::string> ProfilesVersion() override { return std::to_string(profiles.size()); }
+  Result<std::vector<Profile>> LoadProfiles() override { return profiles; }
+  Result<RefState> Lookup(const ImageItem& item) override {
+    if (away) return Status::Unavailable("database away (test)");
+    RefState st;
+    st.done = refs.count({item.page_url, item.image_url}) > 0;
+    if (auto it = signals.find(item.image_url); it != signals.end()) st.cached = it->second;
+    return st;
+  }
+  Result<std::vector<MatchItem>> RecordImage(const ImageItem& item, const ImageSignal& s, int,
+                                             const std::vector<Hit>& hits) override {
+    if (away) return Status::Unavailable("database away (test)");
+    refs[{item.page_url, item.image_url}] = "done";
+    signals[item.image_url] = s;
+    std::vector<MatchItem> out;
+    for (const Hit& h : hits) {
+      auto key = std::make_pair(h.subject_id, item.page_url + " " + item.image_url);
+      auto [it, inserted] = matches.emplace(key, static_cast<int64_t>(matches.size() + 1));
+      out.push_back({it->second, h.subject_id});
+    }
+    return out;
+  }
+  Status RecordFailure(const ImageItem& item, int, const std::string& error) override {
+    refs[{item.page_url, item.image_url}] = "failed: " + error;
+    return Status::Ok();
+  }
+
+  std::vector<Profile> profiles;
+  std::map<std::pair<std::string, std::string>, std::string> refs;
+  std::map<std::string, ImageSignal> signals;
+  std::map<std::pair<int64_t, std::string>, int64_t> matches;
+  bool away = false;
+};
+
+class MatcherTest : public ::testing::Test {
+ protected:
+  MatcherTest() : metrics_(registry_), matcher_(config_, store_, fetcher_, producer_, metrics_) {}
+
+  void Register(int64_t subject, const std::string& bytes) {
+    ImageSignal s = SignalOf(bytes);
+    store_.profiles.push_back({static_cast<int64_t>(store_.profiles.size() + 1), subject, s.pdq,
+                               s.quality, s.sha256_hex});
+  }
+
+  Message Ref(const std::string& page, const std::string& image) {
+    return MessageOf(kImagesTopic, ImageItem{3, 1, page, image, false}.Encode());
+  }
+
+  std::string RefOutcome(const std::string& image) {
+    return store_.refs[{"http://x.example/t", "http://x.example/" + image}];
+  }
+
+  MatcherConfig config_;
+  InMemoryMatchStore store_;
+  ScriptedFetcher fetcher_;
+  RecordingProducer producer_;
+  MetricsRegistry registry_;
+  MatcherMetrics metrics_;
+  Matcher matcher_;
+};
+
+TEST_F(MatcherTest, RecompressedCopyMatchesAndUnrelatedPhotoDoesNot) {
+  const std::string original = PhotoLikeJpeg(1);
+  Register(42, original);
+  fetcher_.Serve("http://x.example/copy.jpg", 200, "image/jpeg", PhotoLikeJpeg(1, 40));
+  fetcher_.Serve("http://x.example/other.jpg", 200, "image/jpeg", PhotoLikeJpeg(2));
+  fetcher_.Serve("http://x.example/same.jpg", 200, "image/jpeg", original);
+  ASSERT_TRUE(matcher_
+                  .HandleBatch({Ref("http://x.example/t1", "http://x.example/copy.jpg"),
+                                Ref("http://x.example/t1", "http://x.example/other.jpg"),
+                                Ref("http://x.example/t2", "http://x.example/same.jpg")})
+                  .ok());
+  auto published = producer_.On(kMatchesTopic);
+  ASSERT_EQ(published.size(), 2u);
+  for (const auto& m : published) {
+    EXPECT_EQ(m.key, "42");
+    EXPECT_EQ(MatchItem::Decode(m.value)->subject_id, 42);
+  }
+  EXPECT_EQ(store_.matches.size(), 2u);
+  EXPECT_EQ(store_.refs.size(), 3u);
+}
+
+TEST_F(MatcherTest, SameImageUrlOnAnotherPageIsNotFetchedAgain) {
+  Register(42, PhotoLikeJpeg(1));
+  fetcher_.Serve("http://x.example/a.jpg", 200, "image/jpeg", PhotoLikeJpeg(1));
+  ASSERT_TRUE(matcher_.HandleBatch({Ref("http://x.example/t1", "http://x.example/a.jpg")}).ok());
+  ASSERT_TRUE(matcher_.HandleBatch({Ref("http://x.example/t2", "http://x.example/a.jpg"),
+                                    Ref("http://x.example/t1", "http://x.example/a.jpg")})
+                  .ok());
+  EXPECT_EQ(fetcher_.fetched.size(), 1u);
+  EXPECT_EQ(store_.matches.size(), 2u);  // one per page the image was seen on
+}
+
+TEST_F(MatcherTest, BrokenImagesAreRecordedAndCountedAndTheBatchGoesOn) {
+  Register(42, PhotoLikeJpeg(1));
+  std::string truncated = PhotoLikeJpeg(1).substr(0, 600);
+  fetcher_.Serve("http://x.example/404.jpg", 404, "text/html", "gone");
+  fetcher_.Serve("http://x.example/garbage.jpg", 200, "image/jpeg", "<html>not an image</html>");
+  fetcher_.Serve("http://x.example/cut.jpg", 200, "image/jpeg", truncated);
+  fetcher_.Serve("http://x.example/ok.jpg", 200, "image/jpeg", PhotoLikeJpeg(1, 60));
+  std::vector<Message> batch;
+  for (const char* img : {"404.jpg", "garbage.jpg", "cut.jpg", "drop.jpg", "ok.jpg"}) {
+    batch.push_back(Ref("http://x.example/t", std::string("http://x.example/") + img));
+  }
+  batch.push_back(MessageOf(kImagesTopic, "[]"));
+  ASSERT_TRUE(matcher_.HandleBatch(batch).ok());
+  EXPECT_EQ(RefOutcome("404.jpg"), "failed: HTTP 404");
+  EXPECT_NE(RefOutcome("garbage.jpg").find("not an image"),
+            std::string::npos);
+  EXPECT_NE(RefOutcome("cut.jpg").find("does not decode"),
+            std::string::npos);
+  EXPECT_EQ(RefOutcome("drop.jpg").rfind("failed", 0), 0u);
+  EXPECT_EQ(RefOutcome("ok.jpg"), "done");
+  EXPECT_EQ(producer_.On(kMatchesTopic).size(), 1u);
+  const std::string metrics = registry_.Serialize();
+  EXPECT_NE(metrics.find("tdm_matcher_image_failures_total{reason=\"decode\"} 2"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("tdm_matcher_bad_messages_total 1"), std::string::npos) << metrics;
+}
+
+TEST_F(MatcherTest, DatabaseAwayMeansRetryNotLoss) {
+  Register(42, PhotoLikeJpeg(1));
+  fetcher_.Serve("http://x.example/a.jpg", 200, "image/jpeg", PhotoLikeJpeg(1));
+  store_.away = true;
+  EXPECT_EQ(matcher_.HandleBatch({Ref("http://x.example/t", "http://x.example/a.jpg")}).code(),
+            Status::Code::kUnavailable);
+  store_.away = false;
+  ASSERT_TRUE(matcher_.HandleBatch({Ref("http://x.example/t", "http://x.example/a.jpg")}).ok());
+  EXPECT_EQ(producer_.On(kMatchesTopic).size(), 1u);
+}
+
+TEST_F(MatcherTest, NewProfileTakesEffectWithoutRestart) {
+  fetcher_.Serve("http://x.example/a.jpg", 200, "image/jpeg", PhotoLikeJpeg(5));
+  fetcher_.Serve("http://x.example/b.jpg", 200, "image/jpeg", PhotoLikeJpeg(5, 50));
+  ASSERT_TRUE(matcher_.HandleBatch({Ref("http://x.example/t", "http://x.example/a.jpg")}).ok());
+  EXPECT_TRUE(producer_.On(kMatchesTopic).empty());
+  Register(9, PhotoLikeJpeg(5));
+  ASSERT_TRUE(matcher_.HandleBatch({Ref("http://x.example/t", "http://x.example/b.jpg")}).ok());
+  EXPECT_EQ(producer_.On(kMatchesTopic).size(), 1u);
+  EXPECT_EQ(matcher_.profile_count(), 1u);
+}
+
+}  // namespace
+}  // namespace tdm::matcher
