@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <pqxx/pqxx>
+#include <sstream>
 
 #include "stack_fixture.h"
 
@@ -64,6 +66,11 @@ TEST_F(Cli, ErrorsAreOneLineAndNonZero) {
       {{"site", "add", "--name", "s", "http://localhost/forum/"}, "--allow-private"},
       {{"crawl", "--site", "999999"}, "not found: site 999999"},
       {{"takedowns", "show", "999999"}, "not found: takedown 999999"},
+      {{"matches", "confirm", "999998", "999999"}, "not found: match 999998,999999"},
+      {{"matches", "list", "--status", "maybe"}, "--status must be"},
+      {{"profile", "delete", "999999"}, "not found: profile 999999"},
+      {{"hashes", "import", "/nonexistent.txt", "--list", "x"}, "not found"},
+      {{"subject", "add", "--name", "X", "--auto-confirm-distance", "40"}, "-1 (never) to 31"},
   };
   for (const auto& c : cases) {
     auto r = Tdm(home(), c.args);
@@ -123,6 +130,68 @@ TEST_F(Cli, ListsAreEmptyButWellFormedJson) {
   auto t = Tdm(home(), {"takedowns", "list", "--json"});
   ASSERT_EQ(t.exit_code, 0) << t.out;
   EXPECT_EQ(t.out, "[]\n");
+}
+
+TEST_F(Cli, HashPrintsExactlyTheFiveKeysPerFileAndRefusesBrokenFilesByName) {
+  const auto dir = home() / "hash-me";
+  std::filesystem::create_directories(dir);
+  const auto johns = std::filesystem::path(TDM_ASSETS_DIR) / "johns" / "John_Simm";
+  int copied = 0;
+  for (const auto& e : std::filesystem::directory_iterator(johns)) {
+    if (copied++ < 3) std::filesystem::copy_file(e.path(), dir / e.path().filename());
+  }
+  std::ofstream(dir / "zero.jpg");
+  auto r = Tdm(home(), {"hash", "--json", dir.string()});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("tdm: refused " + (dir / "zero.jpg").string() + ": empty file"),
+            std::string::npos)
+      << r.out;
+  int objects = 0;
+  std::stringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] != '{') continue;
+    ++objects;
+    for (const char* key : {"\"file\":", "\"pdq\":", "\"quality\":", "\"sha256\":", "\"md5\":"}) {
+      EXPECT_NE(line.find(key), std::string::npos) << line;
+    }
+    EXPECT_EQ(std::count(line.begin(), line.end(), ':'), 5) << "exactly five keys: " << line;
+  }
+  EXPECT_EQ(objects, 3);
+}
+
+TEST_F(Cli, HashListsRoundTripInThreatExchangeFormats) {
+  const auto list = home() / "list.csv";
+  {
+    std::ofstream out(list);
+    out << "# shared by an NGO\n"
+        << "pdq_hex,quality\n"
+        << "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22,100\n"
+        << "pdq 2da9259bb1a1bd1a5362576552da32a5e63b7380c2774b4866b346c91b89ce77\n"
+        << "not-a-hash\n"
+        << "D8F8F0CEE0F4A84F0637022A078F67F0B36E2ED596621E1D33E6339C4E9C9B22\n";
+  }
+  auto imported = Tdm(home(), {"hashes", "import", "--list", "ngo-list", list.string()});
+  EXPECT_EQ(imported.exit_code, 1) << imported.out;  // one line refused
+  EXPECT_NE(imported.out.find("refused line 5: not a 64-digit PDQ hex hash"), std::string::npos)
+      << imported.out;
+  EXPECT_NE(imported.out.find("imported 2 hash(es), 1 already known"), std::string::npos)
+      << imported.out;
+  const std::string list_subject = imported.LastWord();
+  auto csv = Tdm(home(), {"hashes", "export", "--subject", list_subject, "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.out;
+  EXPECT_EQ(csv.out,
+            "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22,100\n"
+            "2da9259bb1a1bd1a5362576552da32a5e63b7380c2774b4866b346c91b89ce77,100\n");
+  auto hex = Tdm(home(), {"hashes", "export", "--subject", list_subject});
+  EXPECT_EQ(hex.out.size(), 2 * 65u) << hex.out;
+  // Importing the export again adds nothing.
+  const auto again = home() / "again.txt";
+  std::ofstream(again) << hex.out;
+  auto reimport = Tdm(home(), {"hashes", "import", "--list", "ngo-list", again.string()});
+  EXPECT_EQ(reimport.exit_code, 0) << reimport.out;
+  EXPECT_NE(reimport.out.find("imported 0 hash(es), 2 already known"), std::string::npos)
+      << reimport.out;
+  EXPECT_EQ(reimport.LastWord(), list_subject);
 }
 
 }  // namespace

@@ -127,10 +127,32 @@ void ExpectCorrectOutcome(const Scenario& s, const LocalStack& stack, int64_t cr
             1);
   const int64_t match_count = s.Count("SELECT count(*) FROM matches WHERE subject_id = " + subject);
   EXPECT_GE(match_count, static_cast<int64_t>(s.site().victim_copies.size()));
+  // The subject's policy (the default: auto-confirm up to distance 10)
+  // confirmed the near-exact matches; the others wait for a person, and only
+  // confirmed matches are drafted.
+  EXPECT_EQ(s.Count("SELECT count(*) FROM matches WHERE subject_id = " + subject +
+                    " AND reviewed_at IS NULL AND (status = 'confirmed') <> (distance <= 10)"),
+            0);
   EXPECT_EQ(s.Count("SELECT count(*) FROM takedown_items i JOIN takedowns t"
                     " ON t.id = i.takedown_id WHERE t.subject_id = " +
                     subject),
-            match_count);
+            s.Count("SELECT count(*) FROM matches WHERE status = 'confirmed' AND subject_id = " +
+                    subject));
+}
+
+int PidOf(const LocalStack& stack, const std::string& service) {
+  return std::atoi(
+      Shell("cat " + (stack.home() / "run" / (service + ".pid")).string()).out.c_str());
+}
+
+// Polls `sql` until it returns at least `n` or the deadline passes.
+bool AwaitCount(const Scenario& s, const std::string& sql, int64_t n, std::chrono::seconds d) {
+  const auto until = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < until) {
+    if (s.Count(sql) >= n) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
 }
 
 TEST(Pipeline, DemoForumCrawledMatchedAndDrafted) {
@@ -143,6 +165,32 @@ TEST(Pipeline, DemoForumCrawledMatchedAndDrafted) {
   ASSERT_EQ(crawl.exit_code, 0) << crawl.out << stack.Logs();
   EXPECT_NE(crawl.out.find("drafts 1"), std::string::npos) << crawl.out;
   ExpectCorrectOutcome(s, stack, crawl.LastId());
+  const std::string subject = std::to_string(s.subject_id);
+  const int64_t pending = s.Count(
+      "SELECT count(*) FROM matches WHERE status = 'pending_review' AND subject_id = " + subject);
+  EXPECT_GT(pending, 0) << "the demo forum has edits beyond distance 10";
+
+  // The victim reviews: rejects one, confirms the rest; they join the request.
+  auto pending_ids = Tdm(stack.home(), {"matches", "list", "--subject", subject, "--status",
+                                        "pending_review", "--json"});
+  ASSERT_EQ(pending_ids.exit_code, 0) << pending_ids.out;
+  std::vector<std::string> ids;
+  for (size_t at = 0; (at = pending_ids.out.find("\"id\": ", at)) != std::string::npos;) {
+    at += 6;
+    ids.push_back(pending_ids.out.substr(at, pending_ids.out.find_first_of(",\n", at) - at));
+  }
+  ASSERT_EQ(static_cast<int64_t>(ids.size()), pending);
+  auto reject = Tdm(stack.home(), {"matches", "reject", ids[0]});
+  ASSERT_EQ(reject.exit_code, 0) << reject.out;
+  std::vector<std::string> confirm = {"matches", "confirm"};
+  confirm.insert(confirm.end(), ids.begin() + 1, ids.end());
+  auto confirmed = Tdm(stack.home(), confirm);
+  ASSERT_EQ(confirmed.exit_code, 0) << confirmed.out;
+  EXPECT_EQ(confirmed.LastWord(), ids.back());
+  const int64_t total = s.Count("SELECT count(*) FROM matches WHERE subject_id = " + subject);
+  ASSERT_TRUE(AwaitCount(s, "SELECT count(*) FROM takedown_items", total - 1, 60s)) << stack.Logs();
+  EXPECT_EQ(s.Count("SELECT count(*) FROM takedown_items WHERE match_id = " + ids[0]), 0)
+      << "a rejected match is never drafted";
 
   // Bad input was recorded with its reason, and logged with its URL.
   const std::string crawl_id = std::to_string(crawl.LastId());
@@ -199,21 +247,6 @@ TEST(Pipeline, DemoForumCrawledMatchedAndDrafted) {
   }
 }
 
-int PidOf(const LocalStack& stack, const std::string& service) {
-  return std::atoi(
-      Shell("cat " + (stack.home() / "run" / (service + ".pid")).string()).out.c_str());
-}
-
-// Polls `sql` until it returns at least `n` or the deadline passes.
-bool AwaitCount(const Scenario& s, const std::string& sql, int64_t n, std::chrono::seconds d) {
-  const auto until = std::chrono::steady_clock::now() + d;
-  while (std::chrono::steady_clock::now() < until) {
-    if (s.Count(sql) >= n) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
-}
-
 // Sets environment variables for the services a test starts, and unsets them after.
 class ScopedEnv {
  public:
@@ -241,7 +274,7 @@ bool AwaitCrawlDone(const Scenario& s, int64_t crawl_id, std::chrono::seconds d)
                         crawl +
                         ") = 0 AND"
                         " (SELECT count(*) FROM matches m LEFT JOIN takedown_items i"
-                        "  ON i.match_id = m.id WHERE i.id IS NULL) = 0"
+                        "  ON i.match_id = m.id WHERE i.id IS NULL AND m.status = 'confirmed') = 0"
                         " THEN 1 ELSE 0 END",
                     1, d);
 }

@@ -18,11 +18,21 @@
 #include "tdm/common/url.h"
 #include "tdm/crawler/scope.h"
 #include "tdm/matcher/image_signal.h"
+#include "tdm/matcher/profile_index.h"
 
 namespace tdm::cli {
 namespace {
 
 using nlohmann::json;
+
+// Every PDQ hash a registered photo contributes, computed in memory.
+std::vector<matcher::VariantHash> RegisteredPhotoHashes(
+    std::span<const uint8_t>, const Result<matcher::ImageSignal>& signal) {
+  if (!signal.ok()) return {};
+  return {{"orig", signal->pdq, signal->quality}};
+}
+
+}  // namespace
 
 Result<std::string> Dsn(const Home& home) {
   auto e = ResolveEndpoints(home, std::nullopt, std::nullopt);
@@ -43,6 +53,8 @@ std::string Pad(std::string s, size_t width) {
   if (s.size() < width) s.resize(width, ' ');
   return s;
 }
+
+namespace {
 
 // The addresses a host name resolves to, for the SSRF check at `site add`.
 std::vector<std::string> Resolve(const std::string& host) {
@@ -71,6 +83,9 @@ std::vector<std::string> Resolve(const std::string& host) {
 
 Result<int64_t> AddSubject(const Home& home, const SubjectInput& in) {
   if (in.name.empty()) return Status::InvalidArgument("--name is required");
+  if (in.auto_confirm_distance < -1 || in.auto_confirm_distance > 31) {
+    return Status::InvalidArgument("--auto-confirm-distance must be -1 (never) to 31");
+  }
   if (!in.email.empty() && in.email.find('@') == std::string::npos) {
     return Status::InvalidArgument("--email '" + in.email + "' is not an email address");
   }
@@ -111,8 +126,10 @@ Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
       }
       bytes.assign(std::istreambuf_iterator<char>(in), {});
     }
-    auto signal = matcher::ComputeImageSignal(
-        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+    const auto span =
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+    auto signal = matcher::ComputeImageSignal(span);
+    auto variants = RegisteredPhotoHashes(span, signal);
     std::string().swap(bytes);  // the photo is dropped here; only its hashes go on
     if (!signal.ok()) {
       report.refused.push_back(file + ": " + signal.status().message());
@@ -128,15 +145,37 @@ Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
       auto r = tx.exec_params(
           "INSERT INTO hash_profiles (subject_id, pdq, quality, sha256, md5, label)"
           " VALUES ($1, decode($2, 'hex'), $3, decode($4, 'hex'), decode($5, 'hex'), $6)"
-          " ON CONFLICT (subject_id, sha256) DO NOTHING RETURNING id",
+          " ON CONFLICT DO NOTHING RETURNING id",
           subject_id, signal->pdq.ToHex(), signal->quality, signal->sha256_hex, signal->md5_hex,
           label);
-      return !r.empty();
+      if (r.empty()) return false;
+      const int64_t profile_id = r[0][0].as<int64_t>();
+      for (const auto& v : variants) {
+        tx.exec_params(
+            "INSERT INTO profile_hashes (profile_id, variant, pdq, quality)"
+            " VALUES ($1, $2, decode($3, 'hex'), $4) ON CONFLICT DO NOTHING",
+            profile_id, v.variant, v.pdq.ToHex(), v.quality);
+      }
+      return true;
     });
     if (!inserted.ok()) return inserted.status();
+    if (*inserted) report.hashes += static_cast<int>(variants.size());
     (*inserted ? report.added : report.already_known)++;
   }
   return report;
+}
+
+Status DeleteProfile(const Home& home, int64_t profile_id) {
+  auto dsn = Dsn(home);
+  if (!dsn.ok()) return dsn.status();
+  PgSession pg(*dsn);
+  auto deleted = pg.Transact([&](pqxx::work& tx) {
+    return !tx.exec_params("DELETE FROM hash_profiles WHERE id = $1 RETURNING id", profile_id)
+                .empty();
+  });
+  if (!deleted.ok()) return deleted.status();
+  if (!*deleted) return Status::NotFound("profile " + std::to_string(profile_id));
+  return Status::Ok();
 }
 
 Result<int64_t> AddSite(const Home& home, const std::string& name, const std::string& url_text,
@@ -207,8 +246,8 @@ std::string CrawlReport::Summary() const {
   o.setf(std::ios::fixed);
   o.precision(1);
   o << "pages " << pages << " (" << pages_failed << " failed), images " << images << " ("
-    << images_failed << " failed), matches " << matches << ", drafts " << drafts << ", seconds "
-    << seconds;
+    << images_failed << " failed), matches " << matches << " (" << pending_review
+    << " waiting for review), drafts " << drafts << ", seconds " << seconds;
   return o.str();
 }
 
@@ -236,6 +275,8 @@ Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double time
           "'failed'),"
           " (SELECT count(*) FROM matches m JOIN sightings s ON s.id = m.sighting_id"
           "   WHERE s.crawl_id = $1),"
+          " (SELECT count(*) FROM matches m JOIN sightings s ON s.id = m.sighting_id"
+          "   WHERE s.crawl_id = $1 AND m.status = 'pending_review'),"
           " (SELECT count(DISTINCT i.takedown_id) FROM takedown_items i"
           "   JOIN matches m ON m.id = i.match_id JOIN sightings s ON s.id = m.sighting_id"
           "   WHERE s.crawl_id = $1)",
@@ -248,7 +289,8 @@ Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double time
       rep.images = row[5].as<int64_t>() + row[6].as<int64_t>();
       rep.images_failed = row[6].as<int64_t>();
       rep.matches = row[7].as<int64_t>();
-      rep.drafts = row[8].as<int64_t>();
+      rep.pending_review = row[8].as<int64_t>();
+      rep.drafts = row[9].as<int64_t>();
       if (pending == 0) {
         tx.exec_params("UPDATE crawls SET finished_at = coalesce(finished_at, now()) WHERE id = $1",
                        crawl_id);
@@ -271,43 +313,6 @@ Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double time
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
-}
-
-Result<std::string> ListMatches(const Home& home, int64_t subject_id, bool as_json) {
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  return pg.Transact([&](pqxx::work& tx) {
-    auto rows = tx.exec_params(
-        "SELECT m.id, m.subject_id, s.page_url, s.image_url, m.kind, m.distance, m.status,"
-        " to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-        " FROM matches m JOIN sightings s ON s.id = m.sighting_id"
-        " WHERE $1 = 0 OR m.subject_id = $1 ORDER BY m.id",
-        subject_id);
-    if (as_json) {
-      json out = json::array();
-      for (const auto& r : rows) {
-        out.push_back({{"id", r[0].as<int64_t>()},
-                       {"subject", r[1].as<int64_t>()},
-                       {"page_url", r[2].as<std::string>()},
-                       {"image_url", r[3].as<std::string>()},
-                       {"kind", r[4].as<std::string>()},
-                       {"distance", r[5].as<int>()},
-                       {"status", r[6].as<std::string>()},
-                       {"created_at", r[7].as<std::string>()}});
-      }
-      return out.dump(2) + "\n";
-    }
-    std::string out = Pad("ID", 7) + Pad("SUBJECT", 9) + Pad("DIST", 6) + Pad("STATUS", 11) +
-                      "PAGE URL  ->  IMAGE URL\n";
-    for (const auto& r : rows) {
-      out += Pad(r[0].as<std::string>(), 7) + Pad(r[1].as<std::string>(), 9) +
-             Pad(r[5].as<std::string>(), 6) + Pad(r[6].as<std::string>(), 11) +
-             r[2].as<std::string>() + "  ->  " + r[3].as<std::string>() + "\n";
-    }
-    out += std::to_string(rows.size()) + " match(es)\n";
-    return out;
-  });
 }
 
 Result<std::string> ListTakedowns(const Home& home, bool as_json) {

@@ -15,18 +15,28 @@ namespace tdm::cli {
 
 struct SubjectInput {
   std::string name, email, phone, postal_address;
+  int auto_confirm_distance = 10;  // -1: every match waits for review
 };
+// The stack's PostgreSQL DSN; `Pad` left-aligns a table column.
+Result<std::string> Dsn(const Home& home);
+std::string Pad(std::string s, size_t width);
+
 Result<int64_t> AddSubject(const Home& home, const SubjectInput& in);
 
 // Hashes each photo in memory and stores only the hashes. Photos that are not
 // decodable images are refused by name in `refused` and the rest still stored.
 struct ProfileReport {
   int added = 0;
+  int hashes = 0;  // PDQ hashes stored, variants included
   int already_known = 0;
   std::vector<std::string> refused;  // "file: reason"
 };
 Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
                                   const std::vector<std::string>& files);
+
+// Deletes a registered photo's hashes; a running matcher drops them within
+// seconds. Matches already made stay, for the record.
+Status DeleteProfile(const Home& home, int64_t profile_id);
 
 Result<int64_t> AddSite(const Home& home, const std::string& name, const std::string& url,
                         bool allow_private);
@@ -35,7 +45,7 @@ struct CrawlReport {
   int64_t crawl_id = 0;
   int64_t pages = 0, pages_failed = 0;
   int64_t images = 0, images_failed = 0;
-  int64_t matches = 0, drafts = 0;
+  int64_t matches = 0, pending_review = 0, drafts = 0;
   double seconds = 0;
   std::string Summary() const;
 };
@@ -44,7 +54,6 @@ Result<int64_t> StartCrawl(const Home& home, int64_t site_id);
 // every match drafted, or with Unavailable after `timeout_s`.
 Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double timeout_s);
 
-Result<std::string> ListMatches(const Home& home, int64_t subject_id, bool json);
 Result<std::string> ListTakedowns(const Home& home, bool json);
 Result<std::string> ShowTakedown(const Home& home, int64_t takedown_id);
 Result<std::vector<int64_t>> ListTakedownIdsForSubject(const Home& home, int64_t subject_id);

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "admin.h"
+#include "matches.h"
 #include "tdm/demo/leak_site.h"
 #include "tdm/demo/static_server.h"
 
@@ -59,9 +60,20 @@ int RunDemoCommand(const Home& home, const Args& args) {
   if (!report.ok()) return Fail(report.status());
   std::cout << report->Summary() << "\n\n";
 
-  auto matches = ListMatches(home, *subject, false);
+  auto matches = ListMatches(home, *subject, false, "");
   if (!matches.ok()) return Fail(matches.status());
   std::cout << *matches << "\n";
+  // Near-exact matches were confirmed by the victim's policy; the rest wait
+  // for a person. In the demo the victim looks at them and confirms.
+  auto pending = PendingMatchIds(home, *subject);
+  if (!pending.ok()) return Fail(pending.status());
+  if (!pending->empty()) {
+    auto confirmed = ReviewMatches(home, *pending, /*confirm=*/true);
+    if (!confirmed.ok()) return Fail(confirmed.status());
+    std::cout << "the victim reviewed " << pending->size()
+              << " match(es) waiting for review and confirmed them\n";
+  }
+  if (Status s = WaitForDrafts(home, *subject, 60); !s.ok()) return Fail(s);
   auto list = ListTakedowns(home, false);
   if (!list.ok()) return Fail(list.status());
   std::cout << *list << "\n";

@@ -11,6 +11,8 @@
 #include "admin.h"
 #include "args.h"
 #include "demo_command.h"
+#include "hashes.h"
+#include "matches.h"
 #include "service_commands.h"
 #include "stack.h"
 #include "tdm/common/metrics.h"
@@ -34,13 +36,21 @@ services (against --kafka/--pg, $TDM_KAFKA_BOOTSTRAP/$TDM_PG_DSN, or the local s
   crawler | matcher | notifier | broker
 
 data
-  subject add --name NAME [--email E] [--phone P] [--address A]
-  profile add --subject ID FILE...
+  subject add --name NAME [--email E] [--phone P] [--address A] [--auto-confirm-distance N]
+  profile add --subject ID FILE...        photos are hashed in memory, never stored
+  profile delete ID
   site add --name NAME URL [--allow-private]
   crawl --site ID [--wait] [--timeout SECONDS]
-  matches list [--subject ID] [--json]
+  matches list [--subject ID] [--status pending_review|confirmed|rejected] [--json]
+  matches confirm ID...                   only confirmed matches are drafted into requests
+  matches reject ID...
   takedowns list [--json]
   takedowns show ID
+
+hashes (ThreatExchange / python-threatexchange PDQ formats)
+  hash [--json] FILE|DIR...               file, pdq, quality, sha256, md5 of each image
+  hashes import (--subject ID | --list NAME) FILE
+  hashes export [--subject ID] [--csv]
 )";
 
 int Fail(const Status& s) {
@@ -85,6 +95,14 @@ int Migrate(const Home& home, const Args& args) {
 int SubjectAdd(const Home& home, const Args& a) {
   SubjectInput in{a.Get("--name").value_or(""), a.Get("--email").value_or(""),
                   a.Get("--phone").value_or(""), a.Get("--address").value_or("")};
+  if (auto d = a.Get("--auto-confirm-distance")) {
+    char* end = nullptr;
+    long n = std::strtol(d->c_str(), &end, 10);
+    if (d->empty() || *end != '\0') {
+      return Fail(Status::InvalidArgument("--auto-confirm-distance must be a number"));
+    }
+    in.auto_confirm_distance = static_cast<int>(n);
+  }
   auto id = AddSubject(home, in);
   if (!id.ok()) return Fail(id);
   std::cout << "subject " << *id << "\n";
@@ -97,9 +115,10 @@ int ProfileAdd(const Home& home, const Args& a) {
   auto report = AddProfiles(home, *subject, a.positional());
   if (!report.ok()) return Fail(report);
   for (const auto& r : report->refused) std::cerr << "tdm: refused " << r << "\n";
-  std::cout << report->added << " photo(s) hashed and registered, " << report->already_known
-            << " already known, " << report->refused.size()
-            << " refused; the photos themselves were not stored; subject " << *subject << "\n";
+  std::cout << report->added << " photo(s) hashed and registered (" << report->hashes
+            << " hashes with variants), " << report->already_known << " already known, "
+            << report->refused.size() << " refused; the photos themselves were not stored; subject "
+            << *subject << "\n";
   return report->refused.empty() ? 0 : 1;
 }
 
@@ -135,7 +154,76 @@ int MatchesList(const Home& home, const Args& a) {
     if (!id.ok()) return Fail(id);
     subject = *id;
   }
-  auto text = ListMatches(home, subject, a.Has("--json"));
+  auto text = ListMatches(home, subject, a.Has("--json"), a.Get("--status").value_or(""));
+  if (!text.ok()) return Fail(text);
+  std::cout << *text;
+  return 0;
+}
+
+Result<std::vector<int64_t>> Ids(const Args& a, const std::string& what) {
+  std::vector<int64_t> ids;
+  for (const auto& p : a.positional()) {
+    auto id = ParseId(p, what);
+    if (!id.ok()) return id.status();
+    ids.push_back(*id);
+  }
+  if (ids.empty()) return Status::InvalidArgument("give at least one " + what);
+  return ids;
+}
+
+int Review(const Args& a, const Home& home, bool confirm) {
+  auto ids = Ids(a, "match id");
+  if (!ids.ok()) return Fail(ids);
+  auto n = ReviewMatches(home, *ids, confirm);
+  if (!n.ok()) return Fail(n);
+  std::cout << (confirm ? "confirmed " : "rejected ") << *n << " match(es):";
+  for (int64_t id : *ids) std::cout << " " << id;
+  std::cout << "\n";
+  return 0;
+}
+
+int MatchesConfirm(const Home& home, const Args& a) { return Review(a, home, true); }
+int MatchesReject(const Home& home, const Args& a) { return Review(a, home, false); }
+
+int ProfileDelete(const Home& home, const Args& a) {
+  auto ids = Ids(a, "profile id");
+  if (!ids.ok()) return Fail(ids);
+  for (int64_t id : *ids) {
+    if (Status s = DeleteProfile(home, id); !s.ok()) return Fail(s);
+    std::cout << "deleted profile " << id << "\n";
+  }
+  return 0;
+}
+
+int Hash(const Home&, const Args& a) {
+  if (a.positional().empty()) return Fail(Status::InvalidArgument("give files or folders"));
+  return HashFiles(a.positional(), a.Has("--json")) == 0 ? 0 : 1;
+}
+
+int HashesImport(const Home& home, const Args& a) {
+  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one file"));
+  std::optional<int64_t> subject;
+  if (a.Get("--subject")) {
+    auto id = a.GetId("--subject");
+    if (!id.ok()) return Fail(id);
+    subject = *id;
+  }
+  auto r = ImportHashes(home, a.positional()[0], subject, a.Get("--list").value_or(""));
+  if (!r.ok()) return Fail(r);
+  for (const auto& why : r->refused) std::cerr << "tdm: refused " << why << "\n";
+  std::cout << "imported " << r->imported << " hash(es), " << r->duplicates << " already known, "
+            << r->refused.size() << " line(s) refused; subject " << r->subject_id << "\n";
+  return r->refused.empty() ? 0 : 1;
+}
+
+int HashesExport(const Home& home, const Args& a) {
+  int64_t subject = 0;
+  if (a.Get("--subject")) {
+    auto id = a.GetId("--subject");
+    if (!id.ok()) return Fail(id);
+    subject = *id;
+  }
+  auto text = ExportHashes(home, subject, a.Has("--csv"));
   if (!text.ok()) return Fail(text);
   std::cout << *text;
   return 0;
@@ -178,11 +266,18 @@ const std::map<std::string, Command>& Commands() {
       {"crawler", {kServiceFlags, {"--verbose"}, RunCrawlerCommand}},
       {"matcher", {kServiceFlags, {"--verbose"}, RunMatcherCommand}},
       {"notifier", {kServiceFlags, {"--verbose"}, RunNotifierCommand}},
-      {"subject add", {{"--name", "--email", "--phone", "--address"}, {}, SubjectAdd}},
+      {"subject add",
+       {{"--name", "--email", "--phone", "--address", "--auto-confirm-distance"}, {}, SubjectAdd}},
       {"profile add", {{"--subject"}, {}, ProfileAdd, true}},
+      {"profile delete", {{}, {}, ProfileDelete, true}},
       {"site add", {{"--name"}, {"--allow-private"}, SiteAdd, true}},
       {"crawl", {{"--site", "--timeout"}, {"--wait"}, Crawl}},
-      {"matches list", {{"--subject"}, {"--json"}, MatchesList}},
+      {"matches list", {{"--subject", "--status"}, {"--json"}, MatchesList}},
+      {"matches confirm", {{}, {}, MatchesConfirm, true}},
+      {"matches reject", {{}, {}, MatchesReject, true}},
+      {"hash", {{}, {"--json"}, Hash, true}},
+      {"hashes import", {{"--subject", "--list"}, {}, HashesImport, true}},
+      {"hashes export", {{"--subject"}, {"--csv"}, HashesExport}},
       {"takedowns list", {{}, {"--json"}, TakedownsList}},
       {"takedowns show", {{}, {}, TakedownsShow, true}},
   };

@@ -51,7 +51,7 @@ Result<Bytes> ReadBytes(const fs::path& path) {
 Bytes Encode(const cv::Mat& img, const std::string& ext, int jpeg_quality = 90) {
   Bytes out;
   std::vector<int> params = ext == ".png"
-                                ? std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 9}
+                                ? std::vector<int>{cv::IMWRITE_PNG_COMPRESSION, 3}
                                 : std::vector<int>{cv::IMWRITE_JPEG_QUALITY, jpeg_quality};
   cv::imencode(ext, img, out, params);
   return out;

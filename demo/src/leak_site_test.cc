@@ -220,7 +220,6 @@ TEST_F(LeakSiteTest, VictimOriginalsAreOutsideRootAndNeverServedVerbatim) {
     total += entry.file_size();
   }
   EXPECT_LT(total, 3u * 1024 * 1024);
-  EXPECT_LT(elapsed_, std::chrono::seconds(2));
   for (const auto& photo : site_.victim_photos) {
     EXPECT_NE(fs::canonical(photo).string().rfind(root, 0), 0u) << photo;
     const std::string bytes = ReadFile(photo);

@@ -22,7 +22,19 @@ MatcherMetrics::MatcherMetrics(MetricsRegistry& registry)
     : registry_(registry),
       hashed_(registry.GetCounter("tdm_matcher_images_hashed_total", "Images hashed")),
       bytes_(registry.GetCounter("tdm_matcher_image_bytes_total", "Image bytes fetched")),
-      bad_messages_(registry.GetCounter("tdm_matcher_bad_messages_total", "Malformed messages")) {}
+      bad_messages_(registry.GetCounter("tdm_matcher_bad_messages_total", "Malformed messages")),
+      retro_profiles_(
+          registry.GetCounter("tdm_matcher_retro_hunt_profiles_total", "Profiles retro-hunted")),
+      retro_images_(registry.GetCounter("tdm_matcher_retro_hunt_images_total",
+                                        "Stored images searched by retro-hunts")),
+      retro_matches_(registry.GetCounter("tdm_matcher_retro_hunt_matches_total",
+                                         "Matches found by retro-hunts")) {}
+
+void MatcherMetrics::RetroHunted(size_t profiles, size_t images, size_t matches) {
+  retro_profiles_.Increment(static_cast<double>(profiles));
+  retro_images_.Increment(static_cast<double>(images));
+  retro_matches_.Increment(static_cast<double>(matches));
+}
 
 void MatcherMetrics::ImageHashed(int64_t bytes) {
   hashed_.Increment();
@@ -60,7 +72,7 @@ Status Matcher::RefreshProfiles() {
 Status Matcher::HandleSignal(const ImageItem& item, const ImageSignal& signal, int http_status,
                              std::vector<MatchItem>& to_publish) {
   std::vector<Hit> hits =
-      index_.Match(signal.sha256_hex, signal.pdq, signal.quality, config_.policy);
+      index_.Match({signal.sha256_hex, signal.md5_hex, signal.pdq, signal.quality}, config_.policy);
   auto matches = store_.RecordImage(item, signal, http_status, hits);
   if (!matches.ok()) return matches.status();
   for (const Hit& h : hits) {
@@ -135,6 +147,44 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
   return to_publish.empty() ? Status::Ok() : producer_.Flush(std::chrono::seconds(30));
 }
 
+Status Matcher::RetroHunt() {
+  auto claimed = store_.ClaimRetroHunt(20, config_.retro_settle_seconds);
+  if (!claimed.ok()) return claimed.status();
+  if (claimed->empty()) return Status::Ok();
+  std::vector<int64_t> ids;
+  for (const Profile& p : *claimed) ids.push_back(p.profile_id);
+  ProfileIndex fresh;
+  fresh.Replace(std::move(*claimed));
+  size_t images = 0, matches = 0;
+  for (int64_t after = 0;;) {
+    auto page = store_.ImagesAfter(after, 5000);
+    if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    std::vector<MatchItem> to_publish;
+    for (const StoredImage& image : *page) {
+      std::vector<Hit> hits = fresh.Match(image.key, config_.policy);
+      if (hits.empty()) continue;
+      auto found = store_.RecordRetroHits(image.image_id, hits);
+      if (!found.ok()) return found.status();
+      matches += hits.size();
+      to_publish.insert(to_publish.end(), found->begin(), found->end());
+    }
+    for (const MatchItem& m : to_publish) {
+      Status s = producer_.Publish(kMatchesTopic, std::to_string(m.subject_id), m.Encode());
+      if (!s.ok()) return s;
+    }
+    if (!to_publish.empty()) {
+      if (Status s = producer_.Flush(std::chrono::seconds(30)); !s.ok()) return s;
+    }
+    images += page->size();
+    after = page->back().image_id;
+  }
+  metrics_.RetroHunted(ids.size(), images, matches);
+  spdlog::info("retro-hunt: {} new profile(s) searched against {} stored image(s): {} match(es)",
+               ids.size(), images, matches);
+  return store_.FinishRetroHunt(ids, static_cast<int>(matches));
+}
+
 int RunMatcherService(const MatcherConfig& config) {
   if (Status s = config.Validate(); !s.ok()) return ExitWith(s, 2);
   auto producer = MakeKafkaProducer({config.kafka_bootstrap, "tdm-matcher"});
@@ -148,7 +198,8 @@ int RunMatcherService(const MatcherConfig& config) {
       {"matcher", config.kafka_bootstrap, config.group_id, std::string(kImagesTopic),
        config.batch_size, config.metrics_file},
       registry, [&](const std::vector<Message>& b) { return matcher.HandleBatch(b); },
-      {{"profiles", config.profile_refresh, [&] { return matcher.RefreshProfiles(); }}});
+      {{"profiles", config.profile_refresh, [&] { return matcher.RefreshProfiles(); }},
+       {"retro-hunt", config.retro_hunt_every, [&] { return matcher.RetroHunt(); }}});
 }
 
 }  // namespace tdm::matcher

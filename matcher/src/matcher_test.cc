@@ -5,6 +5,7 @@
 #include <map>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <set>
 
 #include "tdm/common/test_doubles.h"
 
@@ -63,6 +64,37 @@ class InMemoryMatchStore final : public MatchStore {
     refs[{item.page_url, item.image_url}] = "failed: " + error;
     return Status::Ok();
   }
+  Result<std::vector<Profile>> ClaimRetroHunt(size_t, int) override {
+    std::vector<Profile> out;
+    for (const Profile& p : profiles) {
+      if (!hunted.count(p.profile_id)) out.push_back(p);
+    }
+    return out;
+  }
+  Result<std::vector<StoredImage>> ImagesAfter(int64_t after_id, size_t limit) override {
+    std::vector<StoredImage> out;
+    for (size_t i = static_cast<size_t>(after_id); i < stored.size() && out.size() < limit; ++i) {
+      out.push_back({static_cast<int64_t>(i + 1), stored[i]});
+    }
+    return out;
+  }
+  Result<std::vector<MatchItem>> RecordRetroHits(int64_t image_id,
+                                                 const std::vector<Hit>& hits) override {
+    std::vector<MatchItem> out;
+    for (const Hit& h : hits) {
+      retro_hits.push_back({image_id, h.subject_id});
+      out.push_back({static_cast<int64_t>(1000 + retro_hits.size()), h.subject_id});
+    }
+    return out;
+  }
+  Status FinishRetroHunt(const std::vector<int64_t>& ids, int) override {
+    hunted.insert(ids.begin(), ids.end());
+    return Status::Ok();
+  }
+
+  std::vector<ImageKey> stored;
+  std::set<int64_t> hunted;
+  std::vector<std::pair<int64_t, int64_t>> retro_hits;  // (image id, subject id)
 
   std::vector<Profile> profiles;
   std::map<std::pair<std::string, std::string>, std::string> refs;
@@ -77,8 +109,11 @@ class MatcherTest : public ::testing::Test {
 
   void Register(int64_t subject, const std::string& bytes) {
     ImageSignal s = SignalOf(bytes);
-    store_.profiles.push_back({static_cast<int64_t>(store_.profiles.size() + 1), subject, s.pdq,
-                               s.quality, s.sha256_hex});
+    store_.profiles.push_back({static_cast<int64_t>(store_.profiles.size() + 1),
+                               subject,
+                               s.sha256_hex,
+                               s.md5_hex,
+                               {{"orig", s.pdq, s.quality}}});
   }
 
   Message Ref(const std::string& page, const std::string& image) {
@@ -123,8 +158,9 @@ TEST_F(MatcherTest, SameImageUrlOnAnotherPageIsNotFetchedAgain) {
   Register(42, PhotoLikeJpeg(1));
   fetcher_.Serve("http://x.example/a.jpg", 200, "image/jpeg", PhotoLikeJpeg(1));
   ASSERT_TRUE(matcher_.HandleBatch({Ref("http://x.example/t1", "http://x.example/a.jpg")}).ok());
-  ASSERT_TRUE(matcher_.HandleBatch({Ref("http://x.example/t2", "http://x.example/a.jpg"),
-                                    Ref("http://x.example/t1", "http://x.example/a.jpg")})
+  ASSERT_TRUE(matcher_
+                  .HandleBatch({Ref("http://x.example/t2", "http://x.example/a.jpg"),
+                                Ref("http://x.example/t1", "http://x.example/a.jpg")})
                   .ok());
   EXPECT_EQ(fetcher_.fetched.size(), 1u);
   EXPECT_EQ(store_.matches.size(), 2u);  // one per page the image was seen on
@@ -144,10 +180,8 @@ TEST_F(MatcherTest, BrokenImagesAreRecordedAndCountedAndTheBatchGoesOn) {
   batch.push_back(MessageOf(kImagesTopic, "[]"));
   ASSERT_TRUE(matcher_.HandleBatch(batch).ok());
   EXPECT_EQ(RefOutcome("404.jpg"), "failed: HTTP 404");
-  EXPECT_NE(RefOutcome("garbage.jpg").find("not an image"),
-            std::string::npos);
-  EXPECT_NE(RefOutcome("cut.jpg").find("does not decode"),
-            std::string::npos);
+  EXPECT_NE(RefOutcome("garbage.jpg").find("not an image"), std::string::npos);
+  EXPECT_NE(RefOutcome("cut.jpg").find("does not decode"), std::string::npos);
   EXPECT_EQ(RefOutcome("drop.jpg").rfind("failed", 0), 0u);
   EXPECT_EQ(RefOutcome("ok.jpg"), "done");
   EXPECT_EQ(producer_.On(kMatchesTopic).size(), 1u);
@@ -178,6 +212,33 @@ TEST_F(MatcherTest, NewProfileTakesEffectWithoutRestart) {
   ASSERT_TRUE(matcher_.HandleBatch({Ref("http://x.example/t", "http://x.example/b.jpg")}).ok());
   EXPECT_EQ(producer_.On(kMatchesTopic).size(), 1u);
   EXPECT_EQ(matcher_.profile_count(), 1u);
+}
+
+TEST_F(MatcherTest, RetroHuntFindsStoredImagesForANewProfileOnce) {
+  // Images crawled before the victim registered.
+  for (uint64_t seed : {11, 12, 13, 14}) {
+    ImageSignal s = SignalOf(PhotoLikeJpeg(seed, seed == 12 ? 45 : 90));
+    store_.stored.push_back({s.sha256_hex, s.md5_hex, s.pdq, s.quality});
+  }
+  ASSERT_TRUE(matcher_.RetroHunt().ok());
+  EXPECT_TRUE(store_.retro_hits.empty());  // no profiles yet
+  Register(77, PhotoLikeJpeg(12));         // the victim registers today
+  ASSERT_TRUE(matcher_.RetroHunt().ok());
+  ASSERT_EQ(store_.retro_hits.size(), 1u);
+  EXPECT_EQ(store_.retro_hits[0], (std::pair<int64_t, int64_t>{2, 77}));
+  EXPECT_EQ(producer_.On(kMatchesTopic).size(), 1u);
+  ASSERT_TRUE(matcher_.RetroHunt().ok());  // nothing new: nothing searched again
+  EXPECT_EQ(store_.retro_hits.size(), 1u);
+}
+
+TEST_F(MatcherTest, Md5OfIdenticalBytesMatchesAnImportedDigest) {
+  const std::string bytes = PhotoLikeJpeg(21);
+  ImageSignal s = SignalOf(bytes);
+  PdqHash unrelated = SignalOf(PhotoLikeJpeg(22)).pdq;
+  store_.profiles.push_back({1, 5, "", s.md5_hex, {{"orig", unrelated, 100}}});
+  fetcher_.Serve("http://x.example/m.jpg", 200, "image/jpeg", bytes);
+  ASSERT_TRUE(matcher_.HandleBatch({Ref("http://x.example/t", "http://x.example/m.jpg")}).ok());
+  EXPECT_EQ(producer_.On(kMatchesTopic).size(), 1u);
 }
 
 }  // namespace

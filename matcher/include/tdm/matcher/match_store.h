@@ -20,9 +20,18 @@ struct RefState {
   std::optional<ImageSignal> cached;
 };
 
+// A stored image signal, as retro-hunt reads it back.
+struct StoredImage {
+  int64_t image_id = 0;
+  ImageKey key;
+};
+
 // The matcher's view of PostgreSQL. Idempotent: recording the same image ref
-// twice changes nothing and returns the same matches. Errors: Unavailable
-// when the database is away (the caller retries the batch).
+// twice changes nothing and returns the same matches. A match is confirmed
+// at once when the subject's policy allows it (digest or PDQ distance at or
+// below their auto-confirm distance), else it waits in pending_review; only
+// confirmed matches are returned for publishing. Errors: Unavailable when the
+// database is away (the caller retries the batch).
 class MatchStore {
  public:
   virtual ~MatchStore() = default;
@@ -31,12 +40,24 @@ class MatchStore {
   virtual Result<std::vector<Profile>> LoadProfiles() = 0;
   virtual Result<RefState> Lookup(const ImageItem& item) = 0;
   // Stores the signal (never bytes), the sighting and the hits; marks the ref
-  // done. Returns every match of this sighting, new or already recorded.
+  // done. Returns the confirmed matches of this sighting, new or not.
   virtual Result<std::vector<MatchItem>> RecordImage(const ImageItem& item,
                                                      const ImageSignal& signal, int http_status,
                                                      const std::vector<Hit>& hits) = 0;
   virtual Status RecordFailure(const ImageItem& item, int http_status,
                                const std::string& error) = 0;
+
+  // Retro-hunt. Claims up to `max` profiles not yet searched against stored
+  // images (or whose earlier claim is stale), older than `settle_seconds` so
+  // that every live matcher already has them.
+  virtual Result<std::vector<Profile>> ClaimRetroHunt(size_t max, int settle_seconds) = 0;
+  // Stored images with id > after_id, in id order.
+  virtual Result<std::vector<StoredImage>> ImagesAfter(int64_t after_id, size_t limit) = 0;
+  // Records the hits against every sighting of the image (found_by
+  // retro-hunt); returns the confirmed matches.
+  virtual Result<std::vector<MatchItem>> RecordRetroHits(int64_t image_id,
+                                                         const std::vector<Hit>& hits) = 0;
+  virtual Status FinishRetroHunt(const std::vector<int64_t>& profile_ids, int matches) = 0;
 };
 
 std::unique_ptr<MatchStore> MakePgMatchStore(const std::string& dsn);

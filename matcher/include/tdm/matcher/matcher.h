@@ -19,10 +19,12 @@ struct MatcherConfig {
   std::string kafka_bootstrap;
   std::string pg_dsn;
   std::string group_id = "tdm-matcher";
-  size_t batch_size = 16;                           // image refs fetched concurrently
-  ImageLimits limits;                               // download and decode caps
-  MatchPolicy policy;                               // threshold 31, quality gate 50
-  std::chrono::milliseconds profile_refresh{2000};  // how soon a new profile takes effect
+  size_t batch_size = 16;                            // image refs fetched concurrently
+  ImageLimits limits;                                // download and decode caps
+  MatchPolicy policy;                                // threshold 31, quality gate 50
+  std::chrono::milliseconds profile_refresh{2000};   // how soon a new profile takes effect
+  std::chrono::milliseconds retro_hunt_every{2000};  // how often new profiles are retro-hunted
+  int retro_settle_seconds = 5;  // retro-hunt a profile once every matcher has loaded it
   FetcherOptions fetch;
   std::filesystem::path metrics_file;
 
@@ -33,13 +35,14 @@ class MatcherMetrics {
  public:
   explicit MatcherMetrics(MetricsRegistry& registry);
   void ImageHashed(int64_t bytes);
+  void RetroHunted(size_t profiles, size_t images, size_t matches);
   void ImageFailed(const std::string& reason);  // "http", "network", "too_large", "decode", ...
   void Matched(const std::string& kind);
   void BadMessage();
 
  private:
   MetricsRegistry& registry_;
-  Counter hashed_, bytes_, bad_messages_;
+  Counter hashed_, bytes_, bad_messages_, retro_profiles_, retro_images_, retro_matches_;
 };
 
 // Consumes tdm.images: fetches each image (bytes stay in memory only), hashes
@@ -54,6 +57,10 @@ class Matcher {
   Status HandleBatch(const std::vector<Message>& batch);
   // Reloads the profile set when it changed in PostgreSQL.
   Status RefreshProfiles();
+  // Searches every stored image signal for profiles registered since the
+  // last run, and records and publishes what it finds like a live match: a
+  // victim who registers today finds the leak crawled last month.
+  Status RetroHunt();
   size_t profile_count() const { return index_.size(); }
 
  private:
