@@ -8,7 +8,7 @@ ROOT=$(pwd)
 PACKAGES=(build-essential cmake ninja-build pkg-config ccache git
   libcurl4-openssl-dev libgumbo-dev libboost-dev libpqxx-dev libopencv-dev librdkafka-dev
   prometheus-cpp-dev nlohmann-json3-dev libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libssl-dev postgresql kcat procps)
+  libssl-dev libgif-dev postgresql kcat procps)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

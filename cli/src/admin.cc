@@ -18,6 +18,7 @@
 #include "tdm/common/url.h"
 #include "tdm/crawler/scope.h"
 #include "tdm/matcher/image_signal.h"
+#include "tdm/matcher/profile_hashes.h"
 #include "tdm/matcher/profile_index.h"
 
 namespace tdm::cli {
@@ -25,11 +26,17 @@ namespace {
 
 using nlohmann::json;
 
-// Every PDQ hash a registered photo contributes, computed in memory.
+// Every PDQ hash a registered photo contributes, computed in memory: its own,
+// its rotations and mirrors, and a grid of crops, so that edited reposts match.
 std::vector<matcher::VariantHash> RegisteredPhotoHashes(
-    std::span<const uint8_t>, const Result<matcher::ImageSignal>& signal) {
+    std::span<const uint8_t> bytes, const Result<matcher::ImageSignal>& signal) {
   if (!signal.ok()) return {};
-  return {{"orig", signal->pdq, signal->quality}};
+  auto variants = matcher::ComputeProfileHashes(bytes);
+  if (!variants.ok()) return {{"orig", signal->pdq, signal->quality}};
+  std::vector<matcher::VariantHash> out;
+  out.reserve(variants->size());
+  for (auto& v : *variants) out.push_back({std::move(v.variant), v.pdq, v.quality});
+  return out;
 }
 
 }  // namespace

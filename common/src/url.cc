@@ -247,7 +247,7 @@ Result<Url> Url::Parse(std::string_view absolute) {
 
   const Reference ref = SplitPathQuery(rest);
   url.path_ = RemoveDotSegments(NormalizeEncoding(ref.path));
-  if (url.path_.empty() || url.path_.front() != '/') url.path_.insert(0, "/");
+  if (url.path_.empty() || url.path_.front() != '/') url.path_ = "/" + url.path_;
   url.has_query_ = ref.has_query;
   url.query_ = NormalizeEncoding(ref.query);
   return url;

@@ -11,13 +11,11 @@
 #include <string_view>
 #include <vector>
 
+#include "gif_frame.h"
+#include "tdm/matcher/profile_hashes.h"
+
 namespace tdm::matcher {
 namespace {
-
-// The PDQ reference tool (pdq-photo-hasher, via CImg's default resize) scales
-// any image over this many pixels on a side to kHashSide x kHashSide by
-// nearest neighbour before hashing; hashes only agree if we do the same.
-constexpr int kHashSide = 512;
 
 constexpr char kDecodeFailed[] = "image does not decode (truncated or corrupt)";
 
@@ -153,37 +151,6 @@ std::string DigestHex(Bytes b, const EVP_MD* md) {
   return hex;
 }
 
-// Luma of a BGR (or already single-channel luma) image, scaled the way the
-// reference tool scales it: to kHashSide x kHashSide by nearest neighbour
-// (source index floor(i * old / new), as CImg's default resize) when either
-// side is over kHashSide, else as is.
-// Sampling straight from the decoded image skips building a resized copy.
-std::vector<float> HashingLuma(const cv::Mat& image, int& out_width, int& out_height) {
-  const bool shrink = image.cols > kHashSide || image.rows > kHashSide;
-  out_width = shrink ? kHashSide : image.cols;
-  out_height = shrink ? kHashSide : image.rows;
-  std::vector<int> source_col(out_width);
-  for (int x = 0; x < out_width; ++x) {
-    source_col[x] = static_cast<int>(int64_t{x} * image.cols / out_width);
-  }
-  // Same float expression, in the same order, as the reference's luma.
-  constexpr float kR = 0.299f, kG = 0.587f, kB = 0.114f;
-  std::vector<float> luma(static_cast<size_t>(out_width) * out_height);
-  float* out = luma.data();
-  const bool grey = image.channels() == 1;
-  for (int y = 0; y < out_height; ++y) {
-    const uint8_t* row = image.ptr<uint8_t>(static_cast<int>(int64_t{y} * image.rows / out_height));
-    if (grey) {
-      for (int x = 0; x < out_width; ++x) *out++ = row[source_col[x]];
-      continue;
-    }
-    for (int x = 0; x < out_width; ++x) {
-      const uint8_t* p = row + 3 * source_col[x];
-      *out++ = kR * p[2] + kG * p[1] + kB * p[0];
-    }
-  }
-  return luma;
-}
 
 }  // namespace
 
@@ -219,23 +186,26 @@ Result<ImageSignal> ComputeImageSignal(std::span<const uint8_t> bytes, const Ima
     return Status::InvalidArgument("image is " + dims + ", a side is under " +
                                    std::to_string(limits.min_side) + " pixels");
   }
-  if (header->format == "gif") return Status::InvalidArgument("GIF not supported yet");
   if (header->format == "jpeg" && !JpegIsComplete(bytes, *WalkJpeg(bytes))) {
     return Status::InvalidArgument(kDecodeFailed);
   }
 
   cv::Mat decoded;
-  try {
-    // imdecode only reads the buffer; every format probed above decodes from
-    // memory, so OpenCV never spills the bytes to a temporary file.
-    const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
-                          const_cast<uint8_t*>(bytes.data()));
-    const bool y_only = header->format == "jpeg" && jpeg_luma == JpegLuma::kFromY;
-    decoded = cv::imdecode(encoded, (y_only ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR) |
-                                        cv::IMREAD_IGNORE_ORIENTATION);
-  } catch (const cv::Exception&) {
-    decoded.release();
-  }
+  if (header->format == "gif") {
+    std::string why;
+    if (!DecodeFirstGifFrame(bytes, &decoded, &why)) return Corrupt(why);
+  } else
+    try {
+      // imdecode only reads the buffer; every format probed above decodes from
+      // memory, so OpenCV never spills the bytes to a temporary file.
+      const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
+                            const_cast<uint8_t*>(bytes.data()));
+      const bool y_only = header->format == "jpeg" && jpeg_luma == JpegLuma::kFromY;
+      decoded = cv::imdecode(encoded, (y_only ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR) |
+                                          cv::IMREAD_IGNORE_ORIENTATION);
+    } catch (const cv::Exception&) {
+      decoded.release();
+    }
   if (decoded.empty() || (decoded.type() != CV_8UC3 && decoded.type() != CV_8UC1)) {
     return Status::InvalidArgument(kDecodeFailed);
   }
@@ -245,9 +215,8 @@ Result<ImageSignal> ComputeImageSignal(std::span<const uint8_t> bytes, const Ima
   }
 
   ImageSignal signal;
-  int luma_width = 0, luma_height = 0;
-  const std::vector<float> luma = HashingLuma(decoded, luma_width, luma_height);
-  const PdqResult pdq = PdqFromLuma(luma.data(), luma_width, luma_height);
+  const PdqResult pdq = PdqFromPixels(
+      {decoded.data, decoded.cols, decoded.rows, decoded.channels(), decoded.step});
   signal.pdq = pdq.hash;
   signal.quality = pdq.quality;
   signal.width = decoded.cols;

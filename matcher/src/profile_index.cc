@@ -40,17 +40,18 @@ Band BandOf(const std::string& kind, int distance) {
 void ProfileIndex::Replace(std::vector<Profile> profiles) {
   profiles_ = std::move(profiles);
   entries_.clear();
-  pdqs_.clear();
   by_digest_.clear();
+  std::vector<PdqHash> hashes;
   for (size_t p = 0; p < profiles_.size(); ++p) {
     const Profile& profile = profiles_[p];
     for (size_t h = 0; h < profile.hashes.size(); ++h) {
       entries_.push_back({p, h});
-      pdqs_.push_back(profile.hashes[h].pdq);
+      hashes.push_back(profile.hashes[h].pdq);
     }
     if (!profile.sha256_hex.empty()) by_digest_.emplace("s:" + profile.sha256_hex, p);
     if (!profile.md5_hex.empty()) by_digest_.emplace("m:" + profile.md5_hex, p);
   }
+  pdqs_.Build(std::move(hashes));
 }
 
 std::vector<Hit> ProfileIndex::Match(const ImageKey& image, const MatchPolicy& policy) const {
@@ -70,13 +71,11 @@ std::vector<Hit> ProfileIndex::Match(const ImageKey& image, const MatchPolicy& p
     }
   }
   if (image.quality >= policy.min_quality) {
-    for (size_t i = 0; i < pdqs_.size(); ++i) {
-      const int d = HammingDistance(pdqs_[i], image.pdq);
-      if (d > policy.max_distance) continue;
-      const Profile& p = profiles_[entries_[i].profile];
-      const VariantHash& v = p.hashes[entries_[i].hash];
+    for (const PdqIndex::Hit& hit : pdqs_.Search(image.pdq, policy.max_distance)) {
+      const Profile& p = profiles_[entries_[hit.id].profile];
+      const VariantHash& v = p.hashes[entries_[hit.id].hash];
       if (v.quality < policy.min_quality) continue;
-      offer({p.subject_id, p.profile_id, "pdq", d, v.variant});
+      offer({p.subject_id, p.profile_id, "pdq", hit.distance, v.variant});
     }
   }
   std::vector<Hit> out;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tdm/matcher/pdq.h"
+#include "tdm/matcher/pdq_index.h"
 
 namespace tdm::matcher {
 
@@ -54,9 +55,11 @@ struct ImageKey {
   int quality = 0;
 };
 
-// The in-memory set of profiles the matcher compares every image against.
-// Exact: it never misses a hash within the threshold. Not thread-safe;
-// Replace() swaps the whole set.
+// The in-memory set of profiles the matcher compares every image against:
+// every variant hash of every profile in a multi-index (PdqIndex), so a query
+// costs well under a millisecond even with millions of hashes. Exact: it never
+// misses a hash within the threshold. Not thread-safe; Replace() swaps the
+// whole set.
 class ProfileIndex {
  public:
   void Replace(std::vector<Profile> profiles);
@@ -74,7 +77,7 @@ class ProfileIndex {
   };
   std::vector<Profile> profiles_;
   std::vector<Entry> entries_;
-  std::vector<PdqHash> pdqs_;  // parallel to entries_, contiguous for the scan
+  PdqIndex pdqs_;  // ids are positions in entries_
   std::unordered_multimap<std::string, size_t> by_digest_;
 };
 

@@ -1,0 +1,162 @@
+#include "tdm/matcher/profile_hashes.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tdm/matcher/image_signal.h"
+
+namespace tdm::matcher {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+// A photo-like test image: seeded noise, random shapes, then a blur.
+cv::Mat SyntheticPhoto(uint64_t seed, int width = 640, int height = 480) {
+  cv::RNG rng(seed);
+  cv::Mat img(height, width, CV_8UC3);
+  rng.fill(img, cv::RNG::UNIFORM, 0, 256);
+  cv::GaussianBlur(img, img, cv::Size(0, 0), 8);
+  for (int i = 0; i < 25; ++i) {
+    const cv::Scalar colour(rng.uniform(0, 256), rng.uniform(0, 256), rng.uniform(0, 256));
+    const cv::Point a(rng.uniform(0, width), rng.uniform(0, height));
+    const cv::Point b(rng.uniform(0, width), rng.uniform(0, height));
+    if (i % 3 == 0) {
+      cv::circle(img, a, rng.uniform(1, std::max(2, width / 5)), colour, cv::FILLED);
+    } else if (i % 3 == 1) {
+      cv::rectangle(img, a, b, colour, cv::FILLED);
+    } else {
+      cv::line(img, a, b, colour, rng.uniform(2, 12));
+    }
+  }
+  cv::GaussianBlur(img, img, cv::Size(0, 0), 2);
+  return img;
+}
+
+Bytes Jpeg(const cv::Mat& img) {
+  Bytes out;
+  EXPECT_TRUE(cv::imencode(".jpg", img, out, {cv::IMWRITE_JPEG_QUALITY, 85}));
+  return out;
+}
+
+// Trims the given fractions off left, top, right, bottom.
+cv::Mat Crop(const cv::Mat& img, double l, double t, double r, double b) {
+  const int x0 = static_cast<int>(std::lround(l * img.cols));
+  const int y0 = static_cast<int>(std::lround(t * img.rows));
+  const int x1 = img.cols - static_cast<int>(std::lround(r * img.cols));
+  const int y1 = img.rows - static_cast<int>(std::lround(b * img.rows));
+  return img(cv::Rect(x0, y0, x1 - x0, y1 - y0)).clone();
+}
+
+std::vector<ProfileHash> MustProfile(const Bytes& bytes) {
+  auto hashes = ComputeProfileHashes(bytes);
+  EXPECT_TRUE(hashes.ok()) << hashes.status().ToString();
+  return hashes.ok() ? *hashes : std::vector<ProfileHash>{};
+}
+
+// Smallest distance from the crawled hash of `repost` to a usable variant.
+int BestDistance(const std::vector<ProfileHash>& profile, const Bytes& repost) {
+  auto signal = ComputeImageSignal(repost);
+  EXPECT_TRUE(signal.ok()) << signal.status().ToString();
+  EXPECT_GE(signal->quality, 50);
+  int best = 256;
+  for (const ProfileHash& h : profile) {
+    if (h.quality >= 50) best = std::min(best, HammingDistance(h.pdq, signal->pdq));
+  }
+  return best;
+}
+
+cv::Mat Flipped(const cv::Mat& img) {
+  cv::Mat out;
+  cv::flip(img, out, 1);
+  return out;
+}
+
+cv::Mat Rotated90(const cv::Mat& img) {
+  cv::Mat out;
+  cv::rotate(img, out, cv::ROTATE_90_CLOCKWISE);
+  return out;
+}
+
+void ExpectEditsMatch(const cv::Mat& photo, const std::string& what) {
+  const std::vector<ProfileHash> profile = MustProfile(Jpeg(photo));
+  const double area80 = 1 - std::sqrt(0.8);  // total trim per axis for 80% area
+  const struct {
+    const char* name;
+    cv::Mat image;
+  } edits[] = {
+      {"crop 5% per side", Crop(photo, .05, .05, .05, .05)},
+      {"crop 10% per side", Crop(photo, .1, .1, .1, .1)},
+      {"crop 10% left only", Crop(photo, .1, 0, 0, 0)},
+      {"crop 80% area, centred", Crop(photo, area80 / 2, area80 / 2, area80 / 2, area80 / 2)},
+      {"crop 80% area, top-left", Crop(photo, 0, 0, area80, area80)},
+      {"rotate 90", Rotated90(photo)},
+      {"mirror", Flipped(photo)},
+  };
+  for (const auto& edit : edits) {
+    EXPECT_LE(BestDistance(profile, Jpeg(edit.image)), 31) << what << ": " << edit.name;
+  }
+}
+
+TEST(ProfileHashesTest, OrigIsTheImageSignalHashAndNamesAreUnique) {
+  const Bytes bytes = Jpeg(SyntheticPhoto(1));
+  const std::vector<ProfileHash> profile = MustProfile(bytes);
+  ASSERT_FALSE(profile.empty());
+  EXPECT_EQ(profile[0].variant, "orig");
+  EXPECT_EQ(profile[0].pdq, ComputeImageSignal(bytes)->pdq);
+  EXPECT_LE(profile.size(), 300u);
+  std::set<std::string> names;
+  for (const ProfileHash& h : profile) EXPECT_TRUE(names.insert(h.variant).second) << h.variant;
+  EXPECT_TRUE(names.count("rot90") && names.count("flipy") && names.count("crop:5,5,5,5"));
+}
+
+TEST(ProfileHashesTest, OptionsSelectVariants) {
+  const Bytes bytes = Jpeg(SyntheticPhoto(2));
+  ProfileHashOptions options;
+  options.dihedral = false;
+  options.crops = false;
+  auto plain = ComputeProfileHashes(bytes, options);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->size(), 1u);
+  options.dihedral = true;
+  auto dihedral = ComputeProfileHashes(bytes, options);
+  ASSERT_TRUE(dihedral.ok());
+  EXPECT_EQ(dihedral->size(), 8u);
+}
+
+TEST(ProfileHashesTest, RejectsWhatImageSignalRejects) {
+  EXPECT_FALSE(ComputeProfileHashes(Bytes{}).ok());
+  const Bytes garbage = {'n', 'o', 't', ' ', 'a', 'n', ' ', 'i', 'm', 'a', 'g', 'e'};
+  EXPECT_EQ(ComputeProfileHashes(garbage).status().code(), Status::Code::kInvalidArgument);
+}
+
+TEST(ProfileHashesTest, CroppedRotatedAndMirroredSyntheticPhotosMatch) {
+  for (uint64_t seed : {11, 12})
+    ExpectEditsMatch(SyntheticPhoto(seed), "seed " + std::to_string(seed));
+}
+
+TEST(ProfileHashesTest, CroppedRotatedAndMirroredBridgeMatches) {
+  const cv::Mat bridge =
+      cv::imread(std::string(TDM_SHARED_DIR) + "/pdq-vectors/images/bridge-mods__aaa-orig.jpg");
+  ASSERT_FALSE(bridge.empty());
+  ExpectEditsMatch(bridge, "bridge");
+}
+
+TEST(ProfileHashesTest, UnrelatedPhotosMatchNoVariant) {
+  std::vector<std::vector<ProfileHash>> profiles;
+  for (uint64_t seed : {11, 12}) profiles.push_back(MustProfile(Jpeg(SyntheticPhoto(seed))));
+  for (uint64_t seed = 100; seed < 120; ++seed) {
+    const Bytes other = Jpeg(SyntheticPhoto(seed));
+    for (const auto& profile : profiles) EXPECT_GT(BestDistance(profile, other), 31) << seed;
+  }
+}
+
+}  // namespace
+}  // namespace tdm::matcher
