@@ -2,7 +2,8 @@
 // decodes, on generated photo-like JPEGs (q85, seeded).
 //
 // Paths, for every image size:
-//   kFromY      ComputeImageSignal, JPEG luma plane (the crawler's default)
+//   kFromY      ComputeImageSignal, JPEG luma plane
+//   kReducedY   ComputeImageSignal, DCT-scaled luma decode (the matcher's)
 //   kFromRgb    ComputeImageSignal, RGB decode weighed as the reference tool
 //               (bit-exact with ThreatExchange's pdq-photo-hasher)
 //   naive       cv::imdecode colour + cv::resize to 512x512 (bilinear) +
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
     std::vector<Path> paths = {
         {"kFromRgb (reference-exact)", [](auto& b) { return Signal(b, JpegLuma::kFromRgb); }},
         {"kFromY", [](auto& b) { return Signal(b, JpegLuma::kFromY); }},
+        {"kReducedY (the matcher's)", [](auto& b) { return Signal(b, JpegLuma::kReducedY); }},
         {"naive imdecode+resize", Naive},
     };
     for (const auto& [factor, flag] : {std::pair{2, cv::IMREAD_REDUCED_GRAYSCALE_2},

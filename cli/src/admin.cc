@@ -135,7 +135,7 @@ Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
     }
     const auto span =
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-    auto signal = matcher::ComputeImageSignal(span);
+    auto signal = matcher::ComputeImageSignal(span, {}, matcher::JpegLuma::kFromRgb);
     auto variants = RegisteredPhotoHashes(span, signal);
     std::string().swap(bytes);  // the photo is dropped here; only its hashes go on
     if (!signal.ok()) {

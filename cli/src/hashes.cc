@@ -97,7 +97,8 @@ int HashFiles(const std::vector<std::string>& paths, bool json) {
       if (in) bytes.assign(std::istreambuf_iterator<char>(in), {});
     }
     auto signal = matcher::ComputeImageSignal(
-        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), {},
+        matcher::JpegLuma::kFromRgb);  // exact: these hashes are for sharing
     if (bar) std::cerr << "\r\033[K";
     if (!signal.ok()) {
       ++refused;

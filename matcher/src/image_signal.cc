@@ -19,6 +19,17 @@ namespace {
 
 constexpr char kDecodeFailed[] = "image does not decode (truncated or corrupt)";
 
+// The DCT-domain reduced greyscale decode for JpegLuma::kReducedY: the largest
+// of 1/2, 1/4, 1/8 that keeps the longer side at least 512 (PDQ's hashing
+// size), or a plain greyscale decode for smaller images.
+int ReducedGreyFlag(const ImageHeader& header) {
+  const int longer = std::max(header.width, header.height);
+  if (longer >= 8 * 512) return cv::IMREAD_REDUCED_GRAYSCALE_8;
+  if (longer >= 4 * 512) return cv::IMREAD_REDUCED_GRAYSCALE_4;
+  if (longer >= 2 * 512) return cv::IMREAD_REDUCED_GRAYSCALE_2;
+  return cv::IMREAD_GRAYSCALE;
+}
+
 using Bytes = std::span<const uint8_t>;
 
 Status Corrupt(std::string_view why) {
@@ -151,7 +162,6 @@ std::string DigestHex(Bytes b, const EVP_MD* md) {
   return hex;
 }
 
-
 }  // namespace
 
 Result<ImageHeader> ProbeImageHeader(std::span<const uint8_t> bytes) {
@@ -200,9 +210,11 @@ Result<ImageSignal> ComputeImageSignal(std::span<const uint8_t> bytes, const Ima
       // memory, so OpenCV never spills the bytes to a temporary file.
       const cv::Mat encoded(1, static_cast<int>(bytes.size()), CV_8UC1,
                             const_cast<uint8_t*>(bytes.data()));
-      const bool y_only = header->format == "jpeg" && jpeg_luma == JpegLuma::kFromY;
-      decoded = cv::imdecode(encoded, (y_only ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR) |
-                                          cv::IMREAD_IGNORE_ORIENTATION);
+      const bool jpeg = header->format == "jpeg";
+      const bool y_only = jpeg && jpeg_luma != JpegLuma::kFromRgb;
+      int flags = y_only ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
+      if (jpeg && jpeg_luma == JpegLuma::kReducedY) flags = ReducedGreyFlag(*header);
+      decoded = cv::imdecode(encoded, flags | cv::IMREAD_IGNORE_ORIENTATION);
     } catch (const cv::Exception&) {
       decoded.release();
     }
@@ -215,12 +227,12 @@ Result<ImageSignal> ComputeImageSignal(std::span<const uint8_t> bytes, const Ima
   }
 
   ImageSignal signal;
-  const PdqResult pdq = PdqFromPixels(
-      {decoded.data, decoded.cols, decoded.rows, decoded.channels(), decoded.step});
+  const PdqResult pdq =
+      PdqFromPixels({decoded.data, decoded.cols, decoded.rows, decoded.channels(), decoded.step});
   signal.pdq = pdq.hash;
   signal.quality = pdq.quality;
-  signal.width = decoded.cols;
-  signal.height = decoded.rows;
+  signal.width = header->width;  // the original size, whatever the decode scale
+  signal.height = header->height;
   signal.format = std::move(header->format);
   signal.sha256_hex = DigestHex(bytes, EVP_sha256());
   signal.md5_hex = DigestHex(bytes, EVP_md5());

@@ -125,7 +125,7 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
     } else {
       auto bytes =
           std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(r.body.data()), r.body.size());
-      auto signal = ComputeImageSignal(bytes, config_.limits);
+      auto signal = ComputeImageSignal(bytes, config_.limits, JpegLuma::kReducedY);
       const int64_t size = static_cast<int64_t>(r.body.size());
       std::string().swap(r.body);  // the bytes go no further than this
       if (signal.ok()) {
