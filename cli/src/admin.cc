@@ -157,12 +157,17 @@ Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
           label);
       if (r.empty()) return false;
       const int64_t profile_id = r[0][0].as<int64_t>();
+      std::vector<std::string> names, hexes, qualities;
       for (const auto& v : variants) {
-        tx.exec_params(
-            "INSERT INTO profile_hashes (profile_id, variant, pdq, quality)"
-            " VALUES ($1, $2, decode($3, 'hex'), $4) ON CONFLICT DO NOTHING",
-            profile_id, v.variant, v.pdq.ToHex(), v.quality);
+        names.push_back(v.variant);
+        hexes.push_back(v.pdq.ToHex());
+        qualities.push_back(std::to_string(v.quality));
       }
+      tx.exec_params(
+          "INSERT INTO profile_hashes (profile_id, variant, pdq, quality)"
+          " SELECT $1, v, decode(p, 'hex'), q::smallint"
+          " FROM unnest($2::text[], $3::text[], $4::text[]) AS t(v, p, q) ON CONFLICT DO NOTHING",
+          profile_id, PgTextArray(names), PgTextArray(hexes), PgTextArray(qualities));
       return true;
     });
     if (!inserted.ok()) return inserted.status();

@@ -6,22 +6,6 @@
 namespace tdm::notifier {
 namespace {
 
-std::string TextArray(pqxx::work& tx, const std::vector<std::string>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ",";
-    std::string v = values[i];
-    std::string escaped;
-    for (char c : v) {
-      if (c == '"' || c == '\\') escaped += '\\';
-      escaped += c;
-    }
-    out += "\"" + escaped + "\"";
-  }
-  (void)tx;
-  return out + "}";
-}
-
 class PgTakedownStore final : public TakedownStore {
  public:
   explicit PgTakedownStore(std::string dsn) : pg_(std::move(dsn)) {}
@@ -91,7 +75,7 @@ class PgTakedownStore final : public TakedownStore {
       tx.exec_params(
           "UPDATE takedowns SET subject_line = $2, body = $3, missing = $4::text[],"
           " updated_at = now() WHERE id = $1",
-          out.takedown_id, d.subject_line, d.body, TextArray(tx, d.missing));
+          out.takedown_id, d.subject_line, d.body, PgTextArray(d.missing));
       return out;
     });
   }

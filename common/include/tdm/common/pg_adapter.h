@@ -10,6 +10,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "tdm/common/status.h"
 
@@ -62,6 +63,22 @@ inline std::string ByteaParam(pqxx::work& tx, const std::string& bytes) {
 inline std::string ByteaValue(const pqxx::field& f) {
   pqxx::binarystring b(f);
   return b.str();
+}
+
+// A PostgreSQL array literal of text values ('{"a","b"}'), for one-statement
+// bulk inserts through unnest().
+inline std::string PgTextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ",";
+    out += "\"";
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
 }
 
 }  // namespace tdm
