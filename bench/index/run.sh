@@ -12,8 +12,8 @@ build="${BUILD_DIR:-$repo/build-index}"
 if [[ ! -f /usr/lib/x86_64-linux-gnu/cmake/faiss/faiss-config.cmake ]]; then
   apt-get -o DPkg::Lock::Timeout=900 install -y libfaiss-dev
 fi
-# -Wno-error=restrict: GCC 12 at -O3 reports a false -Wrestrict inside
-# std::string::insert (common/src/url.cc); Release builds only.
+# -Wno-error=restrict: GCC 12 at -O3 can report a false -Wrestrict inside
+# std::string::insert (seen once in common/src/url.cc, since rewritten); Release only.
 cmake -S "$repo" -B "$build" -G Ninja -DTDM_BENCH=ON -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_CXX_FLAGS="-Wno-error=restrict" >/dev/null
 ninja -C "$build" -j"${JOBS:-1}" bench_index

@@ -68,6 +68,7 @@ int RunMatcherCommand(const Home& home, const Args& args) {
   c.pg_dsn = e->pg_dsn;
   c.batch_size = static_cast<size_t>(EnvInt("TDM_MATCHER_BATCH", 16));
   c.policy.max_distance = static_cast<int>(EnvInt("TDM_PDQ_MAX_DISTANCE", 31));
+  c.policy.min_quality = static_cast<int>(EnvInt("TDM_PDQ_MIN_QUALITY", 50));
   c.limits.max_bytes = EnvInt("TDM_MATCHER_MAX_IMAGE_BYTES", c.limits.max_bytes);
   c.metrics_file = MetricsFile(home, args, "matcher");
   return matcher::RunMatcherService(c);

@@ -12,6 +12,9 @@ Status MatcherConfig::Validate() const {
   if (policy.max_distance < 0 || policy.max_distance > 64) {
     return Status::InvalidArgument("matcher: max_distance must be 0..64");
   }
+  if (policy.min_quality < 0 || policy.min_quality > 100) {
+    return Status::InvalidArgument("matcher: min_quality must be 0..100");
+  }
   if (batch_size == 0 || batch_size > 1000) {
     return Status::InvalidArgument("matcher: batch_size must be 1..1000");
   }
