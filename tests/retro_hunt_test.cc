@@ -75,9 +75,9 @@ TEST(RetroHunt, VictimRegisteredAfterTheCrawlFindsTheLeakWithoutRecrawl) {
   ASSERT_EQ(subject.exit_code, 0) << subject.out;
   std::vector<std::string> args = {"profile", "add", "--subject", subject.LastWord()};
   for (const auto& p : site->victim_photos) args.push_back(p.string());
-  const auto registered = std::chrono::steady_clock::now();
   auto profiles = Tdm(stack.home(), args);
   ASSERT_EQ(profiles.exit_code, 0) << profiles.out;
+  const auto registered = std::chrono::steady_clock::now();
   ASSERT_TRUE(Await([&] { return LoggedProfileCount(stack) == 3; }, 5s))
       << "the matcher did not load new profiles within 5 s\n"
       << stack.Logs();
@@ -125,7 +125,11 @@ TEST(RetroHunt, VictimRegisteredAfterTheCrawlFindsTheLeakWithoutRecrawl) {
       std::to_string(Count(stack, "SELECT min(id) FROM hash_profiles"));
   auto deleted = Tdm(stack.home(), {"profile", "delete", first_profile});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.out;
+  const auto deleted_at = std::chrono::steady_clock::now();
   EXPECT_TRUE(Await([&] { return LoggedProfileCount(stack) == 2; }, 5s)) << stack.Logs();
+  std::cout << "deletion live after "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - deleted_at).count()
+            << " s\n";
 }
 
 }  // namespace

@@ -239,6 +239,19 @@ TEST(ComputeImageSignalTest, SixteenBitGreyRgbaAndTinyImagesHash) {
   EXPECT_NE(tiny.pdq, PdqHash{});
 }
 
+TEST(ComputeImageSignalTest, WebpDecodesAndHashesLikeThePng) {
+  ASSERT_TRUE(cv::haveImageWriter(".webp")) << "Debian's OpenCV is built with libwebp";
+  const cv::Mat photo = SyntheticPhoto(9);
+  const ImageSignal png = MustSignal(Encode(photo, ".png"));
+  for (int quality : {75, 101}) {  // lossy VP8 and lossless VP8L
+    const ImageSignal webp =
+        MustSignal(Encode(photo, ".webp", {cv::IMWRITE_WEBP_QUALITY, quality}));
+    EXPECT_EQ(webp.format, "webp");
+    EXPECT_EQ(webp.width, photo.cols);
+    EXPECT_LE(HammingDistance(png.pdq, webp.pdq), quality > 100 ? 0 : 12) << quality;
+  }
+}
+
 TEST(ComputeImageSignalTest, HashSurvivesEverydayEditsButSeparatesDifferentImages) {
   const cv::Mat photo = SyntheticPhoto(8);
   const ImageSignal original = MustSignal(Encode(photo, ".png"));

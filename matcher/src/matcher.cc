@@ -72,6 +72,12 @@ Status Matcher::RefreshProfiles() {
   return Status::Ok();
 }
 
+Status Matcher::OnProfileAnnouncements() {
+  auto changed = store_.ProfilesChanged();
+  if (!changed.ok()) return changed.status();
+  return *changed ? RefreshProfiles() : Status::Ok();
+}
+
 Status Matcher::HandleSignal(const ImageItem& item, const ImageSignal& signal, int http_status,
                              std::vector<MatchItem>& to_publish) {
   std::vector<Hit> hits =
@@ -88,7 +94,6 @@ Status Matcher::HandleSignal(const ImageItem& item, const ImageSignal& signal, i
 }
 
 Status Matcher::HandleBatch(const std::vector<Message>& batch) {
-  if (Status s = RefreshProfiles(); !s.ok()) return s;
   std::vector<ImageItem> to_fetch;
   std::vector<MatchItem> to_publish;
   for (const Message& m : batch) {
@@ -201,7 +206,9 @@ int RunMatcherService(const MatcherConfig& config) {
       {"matcher", config.kafka_bootstrap, config.group_id, std::string(kImagesTopic),
        config.batch_size, config.metrics_file},
       registry, [&](const std::vector<Message>& b) { return matcher.HandleBatch(b); },
-      {{"profiles", config.profile_refresh, [&] { return matcher.RefreshProfiles(); }},
+      {{"profile announcements", config.profile_listen,
+        [&] { return matcher.OnProfileAnnouncements(); }},
+       {"profiles", config.profile_refresh, [&] { return matcher.RefreshProfiles(); }},
        {"retro-hunt", config.retro_hunt_every, [&] { return matcher.RetroHunt(); }}});
 }
 

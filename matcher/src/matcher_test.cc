@@ -40,6 +40,12 @@ class InMemoryMatchStore final : public MatchStore {
  public:
   Result<std::string> ProfilesVersion() override { return std::to_string(profiles.size()); }
   Result<std::vector<Profile>> LoadProfiles() override { return profiles; }
+  Result<bool> ProfilesChanged() override {
+    const bool changed = announced;
+    announced = false;
+    return changed;
+  }
+  bool announced = false;
   Result<RefState> Lookup(const ImageItem& item) override {
     if (away) return Status::Unavailable("database away (test)");
     RefState st;
@@ -114,6 +120,9 @@ class MatcherTest : public ::testing::Test {
                                s.sha256_hex,
                                s.md5_hex,
                                {{"orig", s.pdq, s.quality}}});
+    // What PostgreSQL's NOTIFY does for the running service.
+    store_.announced = true;
+    ASSERT_TRUE(matcher_.OnProfileAnnouncements().ok());
   }
 
   Message Ref(const std::string& page, const std::string& image) {
@@ -214,6 +223,19 @@ TEST_F(MatcherTest, NewProfileTakesEffectWithoutRestart) {
   EXPECT_EQ(matcher_.profile_count(), 1u);
 }
 
+TEST_F(MatcherTest, UnannouncedProfileChangeIsCaughtByTheReconcile) {
+  ImageSignal s = SignalOf(PhotoLikeJpeg(31));
+  store_.profiles.push_back({1, 8, s.sha256_hex, s.md5_hex, {{"orig", s.pdq, s.quality}}});
+  ASSERT_TRUE(matcher_.OnProfileAnnouncements().ok());  // nothing announced: nothing loaded
+  EXPECT_EQ(matcher_.profile_count(), 0u);
+  ASSERT_TRUE(matcher_.RefreshProfiles().ok());  // the periodic version check
+  EXPECT_EQ(matcher_.profile_count(), 1u);
+  store_.profiles.clear();  // deleted, and announced
+  store_.announced = true;
+  ASSERT_TRUE(matcher_.OnProfileAnnouncements().ok());
+  EXPECT_EQ(matcher_.profile_count(), 0u);
+}
+
 TEST_F(MatcherTest, RetroHuntFindsStoredImagesForANewProfileOnce) {
   // Images crawled before the victim registered.
   for (uint64_t seed : {11, 12, 13, 14}) {
@@ -236,6 +258,8 @@ TEST_F(MatcherTest, Md5OfIdenticalBytesMatchesAnImportedDigest) {
   ImageSignal s = SignalOf(bytes);
   PdqHash unrelated = SignalOf(PhotoLikeJpeg(22)).pdq;
   store_.profiles.push_back({1, 5, "", s.md5_hex, {{"orig", unrelated, 100}}});
+  store_.announced = true;
+  ASSERT_TRUE(matcher_.OnProfileAnnouncements().ok());
   fetcher_.Serve("http://x.example/m.jpg", 200, "image/jpeg", bytes);
   ASSERT_TRUE(matcher_.HandleBatch({Ref("http://x.example/t", "http://x.example/m.jpg")}).ok());
   EXPECT_EQ(producer_.On(kMatchesTopic).size(), 1u);

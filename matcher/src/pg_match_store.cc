@@ -64,9 +64,41 @@ constexpr const char* kProfileColumns =
     " h.quality FROM hash_profiles p JOIN subjects s ON s.id = p.subject_id"
     " JOIN profile_hashes h ON h.profile_id = p.id ";
 
+// Listens on the tdm_profiles channel on a connection of its own.
+class ProfileListener final : public pqxx::notification_receiver {
+ public:
+  explicit ProfileListener(pqxx::connection_base& c)
+      : pqxx::notification_receiver(c, "tdm_profiles") {}
+  void operator()(const std::string&, int) override { fired = true; }
+  bool fired = false;
+};
+
 class PgMatchStore final : public MatchStore {
  public:
-  explicit PgMatchStore(std::string dsn) : pg_(std::move(dsn)) {}
+  explicit PgMatchStore(std::string dsn) : dsn_(dsn), pg_(std::move(dsn)) {}
+  ~PgMatchStore() override {
+    listener_.reset();  // before its connection
+    listen_conn_.reset();
+  }
+
+  Result<bool> ProfilesChanged() override {
+    try {
+      if (!listen_conn_ || !listen_conn_->is_open()) {
+        listener_.reset();
+        listen_conn_ = std::make_unique<pqxx::connection>(dsn_);
+        listener_ = std::make_unique<ProfileListener>(*listen_conn_);
+        return true;  // anything announced while not listening was missed
+      }
+      listen_conn_->get_notifs();
+      const bool fired = listener_->fired;
+      listener_->fired = false;
+      return fired;
+    } catch (const std::exception& e) {
+      listener_.reset();
+      listen_conn_.reset();
+      return Status::Unavailable(std::string("postgres listen: ") + e.what());
+    }
+  }
 
   Result<std::string> ProfilesVersion() override {
     return pg_.Transact([](pqxx::work& tx) {
@@ -218,7 +250,10 @@ class PgMatchStore final : public MatchStore {
   }
 
  private:
+  std::string dsn_;
   PgSession pg_;
+  std::unique_ptr<pqxx::connection> listen_conn_;
+  std::unique_ptr<ProfileListener> listener_;
 };
 
 }  // namespace

@@ -37,6 +37,10 @@ class MatchStore {
   virtual ~MatchStore() = default;
   // A value that changes whenever profiles are added, removed or withdrawn.
   virtual Result<std::string> ProfilesVersion() = 0;
+  // True when PostgreSQL announced a profile change (LISTEN tdm_profiles)
+  // since the last call, or when the listening connection was (re)opened and
+  // announcements may have been missed. Does not block.
+  virtual Result<bool> ProfilesChanged() = 0;
   virtual Result<std::vector<Profile>> LoadProfiles() = 0;
   virtual Result<RefState> Lookup(const ImageItem& item) = 0;
   // Stores the signal (never bytes), the sighting and the hits; marks the ref

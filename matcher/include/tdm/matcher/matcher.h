@@ -22,7 +22,8 @@ struct MatcherConfig {
   size_t batch_size = 16;                            // image refs fetched concurrently
   ImageLimits limits;                                // download and decode caps
   MatchPolicy policy;                                // threshold 31, quality gate 50
-  std::chrono::milliseconds profile_refresh{2000};   // how soon a new profile takes effect
+  std::chrono::milliseconds profile_listen{250};     // how often NOTIFYs are checked
+  std::chrono::milliseconds profile_refresh{10000};  // reconcile: version check regardless
   std::chrono::milliseconds retro_hunt_every{2000};  // how often new profiles are retro-hunted
   int retro_settle_seconds = 5;  // retro-hunt a profile once every matcher has loaded it
   FetcherOptions fetch;
@@ -57,6 +58,8 @@ class Matcher {
   Status HandleBatch(const std::vector<Message>& batch);
   // Reloads the profile set when it changed in PostgreSQL.
   Status RefreshProfiles();
+  // Reloads at once when PostgreSQL announced a profile change.
+  Status OnProfileAnnouncements();
   // Searches every stored image signal for profiles registered since the
   // last run, and records and publishes what it finds like a live match: a
   // victim who registers today finds the leak crawled last month.
