@@ -10,11 +10,11 @@
 #include <sstream>
 #include <thread>
 
+#include "stack_db.h"
 #include "tdm/common/fetcher.h"
 #include "tdm/common/kafka.h"
 #include "tdm/common/messages.h"
 #include "tdm/common/pg.h"
-#include "tdm/common/pg_adapter.h"
 #include "tdm/common/url.h"
 #include "tdm/crawler/scope.h"
 #include "tdm/matcher/image_signal.h"
@@ -96,10 +96,7 @@ Result<int64_t> AddSubject(const Home& home, const SubjectInput& in) {
   if (!in.email.empty() && in.email.find('@') == std::string::npos) {
     return Status::InvalidArgument("--email '" + in.email + "' is not an email address");
   }
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  return pg.Transact([&](pqxx::work& tx) {
+  return InStackDb(home, [&](pqxx::work& tx) {
     return tx
         .exec_params1(
             "INSERT INTO subjects (name, email, phone, postal_address)"
@@ -178,10 +175,7 @@ Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
 }
 
 Status DeleteProfile(const Home& home, int64_t profile_id) {
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  auto deleted = pg.Transact([&](pqxx::work& tx) {
+  auto deleted = InStackDb(home, [&](pqxx::work& tx) {
     return !tx.exec_params("DELETE FROM hash_profiles WHERE id = $1 RETURNING id", profile_id)
                 .empty();
   });
@@ -208,10 +202,7 @@ Result<int64_t> AddSite(const Home& home, const std::string& name, const std::st
     }
   }
   const auto scope = crawler::Scope::FromSeed(*url);
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  return pg.Transact([&](pqxx::work& tx) {
+  return InStackDb(home, [&](pqxx::work& tx) {
     return tx
         .exec_params1(
             "INSERT INTO sites (name, seed_url, scope_prefix, allow_private)"
@@ -328,10 +319,7 @@ Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double time
 }
 
 Result<std::string> ListTakedowns(const Home& home, bool as_json) {
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  return pg.Transact([&](pqxx::work& tx) {
+  return InStackDb(home, [&](pqxx::work& tx) {
     auto rows = tx.exec(
         "SELECT t.id, t.subject_id, t.host, t.status, count(i.id),"
         " to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
@@ -364,10 +352,7 @@ Result<std::string> ListTakedowns(const Home& home, bool as_json) {
 }
 
 Result<std::string> ShowTakedown(const Home& home, int64_t id) {
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  auto text = pg.Transact([&](pqxx::work& tx) -> std::optional<std::string> {
+  auto text = InStackDb(home, [&](pqxx::work& tx) -> std::optional<std::string> {
     auto t = tx.exec_params(
         "SELECT status, host, subject_line, body, array_to_string(missing, ', ')"
         " FROM takedowns WHERE id = $1",
@@ -388,10 +373,7 @@ Result<std::string> ShowTakedown(const Home& home, int64_t id) {
 }
 
 Result<std::vector<int64_t>> ListTakedownIdsForSubject(const Home& home, int64_t subject_id) {
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  return pg.Transact([&](pqxx::work& tx) {
+  return InStackDb(home, [&](pqxx::work& tx) {
     std::vector<int64_t> out;
     for (const auto& r :
          tx.exec_params("SELECT id FROM takedowns WHERE subject_id = $1 ORDER BY id", subject_id)) {

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "admin.h"
-#include "tdm/common/pg_adapter.h"
+#include "stack_db.h"
 #include "tdm/matcher/image_signal.h"
 
 namespace tdm::cli {
@@ -184,10 +184,7 @@ Result<ImportReport> ImportHashes(const Home& home, const std::string& file,
 }
 
 Result<std::string> ExportHashes(const Home& home, int64_t subject_id, bool csv) {
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  return pg.Transact([&](pqxx::work& tx) {
+  return InStackDb(home, [&](pqxx::work& tx) {
     std::string out;
     for (const auto& r : tx.exec_params(
              "SELECT encode(p.pdq, 'hex'), p.quality FROM hash_profiles p"

@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "admin.h"
+#include "stack_db.h"
 #include "tdm/common/kafka.h"
 #include "tdm/common/messages.h"
-#include "tdm/common/pg_adapter.h"
 
 namespace tdm::cli {
 namespace {
@@ -29,10 +29,7 @@ Result<std::string> ListMatches(const Home& home, int64_t subject_id, bool as_js
       status_filter != "rejected") {
     return Status::InvalidArgument("--status must be pending_review, confirmed or rejected");
   }
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  return pg.Transact([&](pqxx::work& tx) {
+  return InStackDb(home, [&](pqxx::work& tx) {
     auto rows = tx.exec_params(
         "SELECT m.id, m.subject_id, s.page_url, s.image_url, m.kind, m.distance, m.status,"
         " m.band, m.variant, m.found_by,"
@@ -75,10 +72,7 @@ Result<std::string> ListMatches(const Home& home, int64_t subject_id, bool as_js
 
 Result<int> ReviewMatches(const Home& home, const std::vector<int64_t>& ids, bool confirm) {
   if (ids.empty()) return Status::InvalidArgument("give at least one match id");
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  auto changed = pg.Transact([&](pqxx::work& tx) -> Result<std::vector<MatchItem>> {
+  auto changed = InStackDb(home, [&](pqxx::work& tx) -> Result<std::vector<MatchItem>> {
     auto known = tx.exec("SELECT id FROM matches WHERE id IN (" + IdList(ids) + ")");
     if (known.size() != std::set<int64_t>(ids.begin(), ids.end()).size()) {
       std::set<int64_t> found;
@@ -116,10 +110,7 @@ Result<int> ReviewMatches(const Home& home, const std::vector<int64_t>& ids, boo
 }
 
 Result<std::vector<int64_t>> PendingMatchIds(const Home& home, int64_t subject_id) {
-  auto dsn = Dsn(home);
-  if (!dsn.ok()) return dsn.status();
-  PgSession pg(*dsn);
-  return pg.Transact([&](pqxx::work& tx) {
+  return InStackDb(home, [&](pqxx::work& tx) {
     std::vector<int64_t> out;
     for (const auto& r :
          tx.exec_params("SELECT id FROM matches WHERE subject_id = $1 AND status = 'pending_review'"
