@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <thread>
+
 #include "tdm/common/service_loop.h"
 
 namespace tdm::matcher {
@@ -202,14 +205,37 @@ int RunMatcherService(const MatcherConfig& config) {
   MetricsRegistry registry;
   MatcherMetrics metrics(registry);
   Matcher matcher(config, *store, *fetcher, **producer, metrics);
-  return RunKafkaService(
+
+  // Retro-hunts may scan millions of stored signals: they run on a thread of
+  // their own, with their own connections, so live matching (and the
+  // consumer's group membership) never waits for one.
+  auto hunt_producer = MakeKafkaProducer({config.kafka_bootstrap, "tdm-matcher-retro"});
+  if (!hunt_producer.ok()) return ExitWith(hunt_producer.status(), 1);
+  auto hunt_store = MakePgMatchStore(config.pg_dsn);
+  auto hunt_fetcher = MakeCurlFetcher(config.fetch);
+  Matcher hunter(config, *hunt_store, *hunt_fetcher, **hunt_producer, metrics);
+  const std::atomic<bool>& stop = StopOnSignals();
+  std::atomic<bool> service_done{false};
+  std::thread retro([&] {
+    while (!stop.load() && !service_done.load()) {
+      if (Status s = hunter.RetroHunt(); !s.ok()) spdlog::warn("retro-hunt: {}", s.ToString());
+      const auto until = std::chrono::steady_clock::now() + config.retro_hunt_every;
+      while (!stop.load() && !service_done.load() && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+  });
+
+  const int rc = RunKafkaService(
       {"matcher", config.kafka_bootstrap, config.group_id, std::string(kImagesTopic),
        config.batch_size, config.metrics_file},
       registry, [&](const std::vector<Message>& b) { return matcher.HandleBatch(b); },
       {{"profile announcements", config.profile_listen,
         [&] { return matcher.OnProfileAnnouncements(); }},
-       {"profiles", config.profile_refresh, [&] { return matcher.RefreshProfiles(); }},
-       {"retro-hunt", config.retro_hunt_every, [&] { return matcher.RetroHunt(); }}});
+       {"profiles", config.profile_refresh, [&] { return matcher.RefreshProfiles(); }}});
+  service_done.store(true);
+  retro.join();
+  return rc;
 }
 
 }  // namespace tdm::matcher

@@ -62,7 +62,9 @@ class Matcher {
   Status OnProfileAnnouncements();
   // Searches every stored image signal for profiles registered since the
   // last run, and records and publishes what it finds like a live match: a
-  // victim who registers today finds the leak crawled last month.
+  // victim who registers today finds the leak crawled last month. The
+  // service calls it on a second Matcher, on its own thread, with its own
+  // store and producer.
   Status RetroHunt();
   size_t profile_count() const { return index_.size(); }
 
