@@ -31,8 +31,11 @@
 
 #include "tdm/matcher/image_signal.h"
 #include "tdm/matcher/profile_hashes.h"
+#include "tdm/matcher/testing/images.h"
 
 namespace {
+
+using tdm::matcher::testing::Crop;
 
 using tdm::matcher::ComputeImageSignal;
 using tdm::matcher::HammingDistance;
@@ -79,15 +82,6 @@ Bytes Jpeg(const cv::Mat& img, int quality = 85) {
   Bytes out;
   cv::imencode(".jpg", img, out, {cv::IMWRITE_JPEG_QUALITY, quality});
   return out;
-}
-
-// Trims the given fractions off left, top, right, bottom.
-cv::Mat Crop(const cv::Mat& img, double l, double t, double r, double b) {
-  const int x0 = static_cast<int>(std::lround(l * img.cols));
-  const int y0 = static_cast<int>(std::lround(t * img.rows));
-  const int x1 = img.cols - static_cast<int>(std::lround(r * img.cols));
-  const int y1 = img.rows - static_cast<int>(std::lround(b * img.rows));
-  return img(cv::Rect(x0, y0, x1 - x0, y1 - y0)).clone();
 }
 
 cv::Mat Scale(const cv::Mat& img, double f, int interpolation) {

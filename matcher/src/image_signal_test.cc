@@ -12,37 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "tdm/matcher/testing/images.h"
+
 namespace tdm::matcher {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using tdm::matcher::testing::SyntheticPhoto;
 
-// A photo-like test image: seeded noise, random shapes, then a blur, so it
-// has structure at several scales.
-cv::Mat SyntheticPhoto(uint64_t seed, int width = 640, int height = 480) {
-  cv::RNG rng(seed);
-  cv::Mat img(height, width, CV_8UC3);
-  rng.fill(img, cv::RNG::UNIFORM, 0, 256);
-  cv::GaussianBlur(img, img, cv::Size(0, 0), 8);
-  for (int i = 0; i < 25; ++i) {
-    const cv::Scalar colour(rng.uniform(0, 256), rng.uniform(0, 256), rng.uniform(0, 256));
-    const cv::Point a(rng.uniform(0, width), rng.uniform(0, height));
-    const cv::Point b(rng.uniform(0, width), rng.uniform(0, height));
-    switch (i % 3) {
-      case 0:
-        cv::circle(img, a, rng.uniform(1, std::max(2, width / 5)), colour, cv::FILLED);
-        break;
-      case 1:
-        cv::rectangle(img, a, b, colour, cv::FILLED);
-        break;
-      default:
-        cv::line(img, a, b, colour, rng.uniform(2, 12));
-        break;
-    }
-  }
-  cv::GaussianBlur(img, img, cv::Size(0, 0), 2);
-  return img;
-}
+using Bytes = std::vector<uint8_t>;
 
 Bytes Encode(const cv::Mat& img, const std::string& ext, std::vector<int> params = {}) {
   Bytes out;

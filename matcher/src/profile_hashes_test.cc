@@ -12,47 +12,20 @@
 #include <vector>
 
 #include "tdm/matcher/image_signal.h"
+#include "tdm/matcher/testing/images.h"
 
 namespace tdm::matcher {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using tdm::matcher::testing::Crop;
+using tdm::matcher::testing::SyntheticPhoto;
 
-// A photo-like test image: seeded noise, random shapes, then a blur.
-cv::Mat SyntheticPhoto(uint64_t seed, int width = 640, int height = 480) {
-  cv::RNG rng(seed);
-  cv::Mat img(height, width, CV_8UC3);
-  rng.fill(img, cv::RNG::UNIFORM, 0, 256);
-  cv::GaussianBlur(img, img, cv::Size(0, 0), 8);
-  for (int i = 0; i < 25; ++i) {
-    const cv::Scalar colour(rng.uniform(0, 256), rng.uniform(0, 256), rng.uniform(0, 256));
-    const cv::Point a(rng.uniform(0, width), rng.uniform(0, height));
-    const cv::Point b(rng.uniform(0, width), rng.uniform(0, height));
-    if (i % 3 == 0) {
-      cv::circle(img, a, rng.uniform(1, std::max(2, width / 5)), colour, cv::FILLED);
-    } else if (i % 3 == 1) {
-      cv::rectangle(img, a, b, colour, cv::FILLED);
-    } else {
-      cv::line(img, a, b, colour, rng.uniform(2, 12));
-    }
-  }
-  cv::GaussianBlur(img, img, cv::Size(0, 0), 2);
-  return img;
-}
+using Bytes = std::vector<uint8_t>;
 
 Bytes Jpeg(const cv::Mat& img) {
   Bytes out;
   EXPECT_TRUE(cv::imencode(".jpg", img, out, {cv::IMWRITE_JPEG_QUALITY, 85}));
   return out;
-}
-
-// Trims the given fractions off left, top, right, bottom.
-cv::Mat Crop(const cv::Mat& img, double l, double t, double r, double b) {
-  const int x0 = static_cast<int>(std::lround(l * img.cols));
-  const int y0 = static_cast<int>(std::lround(t * img.rows));
-  const int x1 = img.cols - static_cast<int>(std::lround(r * img.cols));
-  const int y1 = img.rows - static_cast<int>(std::lround(b * img.rows));
-  return img(cv::Rect(x0, y0, x1 - x0, y1 - y0)).clone();
 }
 
 std::vector<ProfileHash> MustProfile(const Bytes& bytes) {
