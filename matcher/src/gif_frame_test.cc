@@ -5,9 +5,12 @@
 #include <opencv2/imgproc.hpp>
 
 #include "tdm/matcher/image_signal.h"
+#include "tdm/matcher/testing/images.h"
 
 namespace tdm::matcher {
 namespace {
+
+using tdm::matcher::testing::SyntheticPhoto;
 
 using Bytes = std::vector<uint8_t>;
 
@@ -15,18 +18,6 @@ int Append(GifFileType* gif, const GifByteType* data, int n) {
   auto* out = static_cast<Bytes*>(gif->UserData);
   out->insert(out->end(), data, data + n);
   return n;
-}
-
-cv::Mat PhotoLike(uint64_t seed, int w, int h) {
-  cv::RNG rng(seed);
-  cv::Mat img(h, w, CV_8UC3);
-  rng.fill(img, cv::RNG::UNIFORM, 0, 255);
-  cv::GaussianBlur(img, img, cv::Size(0, 0), 7);
-  for (int i = 0; i < 10; ++i) {
-    cv::rectangle(img, cv::Rect(rng.uniform(0, w - 20), rng.uniform(0, h - 20), 40, 30),
-                  cv::Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)), -1);
-  }
-  return img;
 }
 
 // 3-3-2 bit palette index of a BGR pixel, and the colour it stands for.
@@ -94,8 +85,8 @@ ImageSignal Signal(const Bytes& b) {
 }
 
 TEST(GifFrame, AnimatedGifIsHashedByItsFirstFrame) {
-  const cv::Mat first = Quantised(PhotoLike(1, 320, 240));
-  const cv::Mat second = Quantised(PhotoLike(2, 320, 240));
+  const cv::Mat first = Quantised(SyntheticPhoto(1, 320, 240));
+  const cv::Mat second = Quantised(SyntheticPhoto(2, 320, 240));
   for (bool interlace : {false, true}) {
     const ImageSignal gif = Signal(AnimatedGif({first, second}, interlace));
     Bytes png;
@@ -112,7 +103,7 @@ TEST(GifFrame, AnimatedGifIsHashedByItsFirstFrame) {
 }
 
 TEST(GifFrame, TruncatedGifIsRefusedNotCrashed) {
-  const Bytes gif = AnimatedGif({Quantised(PhotoLike(3, 200, 100))}, false);
+  const Bytes gif = AnimatedGif({Quantised(SyntheticPhoto(3, 200, 100))}, false);
   for (size_t cut : {size_t{13}, size_t{40}, gif.size() / 2}) {
     auto s = ComputeImageSignal(std::span<const uint8_t>(gif.data(), cut));
     EXPECT_FALSE(s.ok()) << cut;

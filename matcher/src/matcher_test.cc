@@ -8,25 +8,21 @@
 #include <set>
 
 #include "tdm/common/test_doubles.h"
+#include "tdm/matcher/testing/images.h"
 
 namespace tdm::matcher {
 namespace {
+
+using tdm::matcher::testing::SyntheticPhoto;
 
 using tdm::testing::MessageOf;
 using tdm::testing::RecordingProducer;
 using tdm::testing::ScriptedFetcher;
 
+// A photo-like 320x240 JPEG, as bytes the fetcher serves.
 std::string PhotoLikeJpeg(uint64_t seed, int quality = 90) {
-  cv::RNG rng(seed);
-  cv::Mat img(240, 320, CV_8UC3);
-  rng.fill(img, cv::RNG::UNIFORM, 0, 255);
-  cv::GaussianBlur(img, img, cv::Size(0, 0), 9);
-  for (int i = 0; i < 12; ++i) {
-    cv::circle(img, {rng.uniform(0, 320), rng.uniform(0, 240)}, rng.uniform(10, 60),
-               cv::Scalar(rng.uniform(0, 255), rng.uniform(0, 255), rng.uniform(0, 255)), -1);
-  }
   std::vector<uint8_t> out;
-  cv::imencode(".jpg", img, out, {cv::IMWRITE_JPEG_QUALITY, quality});
+  cv::imencode(".jpg", SyntheticPhoto(seed, 320, 240), out, {cv::IMWRITE_JPEG_QUALITY, quality});
   return std::string(out.begin(), out.end());
 }
 
