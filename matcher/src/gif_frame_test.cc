@@ -5,6 +5,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "tdm/matcher/image_signal.h"
+#include "tdm/matcher/profile_hashes.h"
 #include "tdm/matcher/testing/images.h"
 
 namespace tdm::matcher {
@@ -100,6 +101,15 @@ TEST(GifFrame, AnimatedGifIsHashedByItsFirstFrame) {
     EXPECT_EQ(HammingDistance(gif.pdq, same.pdq), 0) << "interlace " << interlace;
     EXPECT_GT(HammingDistance(gif.pdq, other.pdq), 31);
   }
+}
+
+TEST(GifFrame, AGifPhotoCanBeRegistered) {
+  const Bytes gif = AnimatedGif({Quantised(SyntheticPhoto(4, 320, 240))}, false);
+  auto variants = ComputeProfileHashes(gif);
+  ASSERT_TRUE(variants.ok()) << variants.status().ToString();
+  ASSERT_GT(variants->size(), 8u);
+  EXPECT_EQ((*variants)[0].variant, "orig");
+  EXPECT_EQ((*variants)[0].pdq, Signal(gif).pdq);
 }
 
 TEST(GifFrame, TruncatedGifIsRefusedNotCrashed) {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "decode.h"
 #include "gif_frame.h"
 #include "tdm/matcher/profile_hashes.h"
 
@@ -178,8 +179,8 @@ Result<ImageHeader> ProbeImageHeader(std::span<const uint8_t> bytes) {
   return Status::InvalidArgument("not an image (unrecognised format)");
 }
 
-Result<ImageSignal> ComputeImageSignal(std::span<const uint8_t> bytes, const ImageLimits& limits,
-                                       JpegLuma jpeg_luma) {
+Result<DecodedImage> DecodeForHashing(std::span<const uint8_t> bytes, const ImageLimits& limits,
+                                      JpegLuma jpeg_luma) {
   if (bytes.empty()) return Status::InvalidArgument("empty file");
   if (static_cast<int64_t>(bytes.size()) > limits.max_bytes) {
     return Status::TooLarge("image is " + std::to_string(bytes.size()) + " bytes, over the " +
@@ -226,14 +227,22 @@ Result<ImageSignal> ComputeImageSignal(std::span<const uint8_t> bytes, const Ima
                             std::to_string(decoded.rows) + " pixels, over the limit");
   }
 
+  return DecodedImage{std::move(*header), std::move(decoded)};
+}
+
+Result<ImageSignal> ComputeImageSignal(std::span<const uint8_t> bytes, const ImageLimits& limits,
+                                       JpegLuma jpeg_luma) {
+  auto decoded = DecodeForHashing(bytes, limits, jpeg_luma);
+  if (!decoded.ok()) return decoded.status();
+  const cv::Mat& pixels = decoded->pixels;
   ImageSignal signal;
   const PdqResult pdq =
-      PdqFromPixels({decoded.data, decoded.cols, decoded.rows, decoded.channels(), decoded.step});
+      PdqFromPixels({pixels.data, pixels.cols, pixels.rows, pixels.channels(), pixels.step});
   signal.pdq = pdq.hash;
   signal.quality = pdq.quality;
-  signal.width = header->width;  // the original size, whatever the decode scale
-  signal.height = header->height;
-  signal.format = std::move(header->format);
+  signal.width = decoded->header.width;  // the original size, whatever the decode scale
+  signal.height = decoded->header.height;
+  signal.format = std::move(decoded->header.format);
   signal.sha256_hex = DigestHex(bytes, EVP_sha256());
   signal.md5_hex = DigestHex(bytes, EVP_md5());
   if (signal.sha256_hex.empty() || signal.md5_hex.empty()) {

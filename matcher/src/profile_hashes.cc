@@ -4,10 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <set>
 #include <tuple>
 #include <utility>
+
+#include "decode.h"
 
 namespace tdm::matcher {
 namespace {
@@ -160,26 +161,14 @@ std::array<PdqHash, 8> PdqDihedralFromPixels(const PixelView& pixels, int* quali
 
 Result<std::vector<ProfileHash>> ComputeProfileHashes(std::span<const uint8_t> photo_bytes,
                                                       const ProfileHashOptions& options) {
-  // Validates the bytes (limits, format, truncation) and gives "orig" exactly
-  // as the crawler will hash an unedited repost.
-  auto signal = ComputeImageSignal(photo_bytes, options.limits);
-  if (!signal.ok()) return signal.status();
+  // The same checks and pixels as ComputeImageSignal's default path, so
+  // "orig" is exactly the hash the crawler computes for an unedited repost.
+  auto image = DecodeForHashing(photo_bytes, options.limits, JpegLuma::kFromY);
+  if (!image.ok()) return image.status();
+  const cv::Mat& decoded = image->pixels;
   std::vector<ProfileHash> hashes;
-  hashes.push_back({"orig", signal->pdq, signal->quality});
-
-  cv::Mat decoded;
-  try {
-    const cv::Mat encoded(1, static_cast<int>(photo_bytes.size()), CV_8UC1,
-                          const_cast<uint8_t*>(photo_bytes.data()));
-    // Same decode as ComputeImageSignal's default (JpegLuma::kFromY).
-    const int mode = signal->format == "jpeg" ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
-    decoded = cv::imdecode(encoded, mode | cv::IMREAD_IGNORE_ORIENTATION);
-  } catch (const cv::Exception&) {
-    decoded.release();
-  }
-  if (decoded.empty() || (decoded.type() != CV_8UC3 && decoded.type() != CV_8UC1)) {
-    return Status::InvalidArgument("image does not decode (truncated or corrupt)");
-  }
+  const PdqResult orig = PdqFromPixels(ViewOf(decoded));
+  hashes.push_back({"orig", orig.hash, orig.quality});
 
   if (options.dihedral) {
     // Transform the pixels rather than permute one DCT (PdqDihedralFromLuma):
