@@ -151,11 +151,15 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
     spdlog::warn("image {} (on {}): {}", item.image_url, item.page_url, error);
     if (Status s = store_.RecordFailure(item, r.http_status, error); !s.ok()) return s;
   }
-  for (const MatchItem& m : to_publish) {
+  return PublishMatches(to_publish);
+}
+
+Status Matcher::PublishMatches(const std::vector<MatchItem>& matches) {
+  for (const MatchItem& m : matches) {
     Status s = producer_.Publish(kMatchesTopic, std::to_string(m.subject_id), m.Encode());
     if (!s.ok()) return s;
   }
-  return to_publish.empty() ? Status::Ok() : producer_.Flush(std::chrono::seconds(30));
+  return matches.empty() ? Status::Ok() : producer_.Flush(std::chrono::seconds(30));
 }
 
 Status Matcher::RetroHunt() {
@@ -180,13 +184,7 @@ Status Matcher::RetroHunt() {
       matches += hits.size();
       to_publish.insert(to_publish.end(), found->begin(), found->end());
     }
-    for (const MatchItem& m : to_publish) {
-      Status s = producer_.Publish(kMatchesTopic, std::to_string(m.subject_id), m.Encode());
-      if (!s.ok()) return s;
-    }
-    if (!to_publish.empty()) {
-      if (Status s = producer_.Flush(std::chrono::seconds(30)); !s.ok()) return s;
-    }
+    if (Status s = PublishMatches(to_publish); !s.ok()) return s;
     images += page->size();
     after = page->back().image_id;
   }

@@ -69,6 +69,9 @@ class Matcher {
   size_t profile_count() const { return index_.size(); }
 
  private:
+  // Hands matches to the notifier (tdm.matches, keyed by subject); ok once
+  // the broker has them.
+  Status PublishMatches(const std::vector<MatchItem>& matches);
   Status HandleSignal(const ImageItem& item, const ImageSignal& signal, int http_status,
                       std::vector<MatchItem>& to_publish);
 
