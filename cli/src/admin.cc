@@ -42,18 +42,8 @@ std::vector<matcher::VariantHash> RegisteredPhotoHashes(
 }  // namespace
 
 Result<std::string> Dsn(const Home& home) {
-  auto e = ResolveEndpoints(home, std::nullopt, std::nullopt);
-  if (!e.ok()) {
-    // Data commands need only PostgreSQL; Kafka may be absent for them.
-    if (auto dsn = ReadSmallFile(home.pg_dsn_file()); dsn.ok()) {
-      std::string s = *dsn;
-      while (!s.empty() && s.back() == '\n') s.pop_back();
-      return s;
-    }
-    if (const char* env = std::getenv("TDM_PG_DSN")) return std::string(env);
-    return e.status();
-  }
-  return e->pg_dsn;
+  // Data commands need only PostgreSQL; Kafka may be absent for them.
+  return ResolvePgDsn(home, std::nullopt);
 }
 
 std::string Pad(std::string s, size_t width) {

@@ -83,9 +83,9 @@ int StatusCmd(const Home& home, const Args&) {
 }
 
 int Migrate(const Home& home, const Args& args) {
-  auto endpoints = ResolveEndpoints(home, std::string("unused"), args.Get("--pg"));
-  if (!endpoints.ok()) return Fail(endpoints);
-  auto applied = ApplyMigrations(endpoints->pg_dsn);
+  auto dsn = ResolvePgDsn(home, args.Get("--pg"));
+  if (!dsn.ok()) return Fail(dsn);
+  auto applied = ApplyMigrations(*dsn);
   if (!applied.ok()) return Fail(applied);
   std::cout << "applied " << *applied << " migration(s); schema at version "
             << Migrations().back().version << "\n";

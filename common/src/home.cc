@@ -41,26 +41,34 @@ Result<Home> Home::Resolve(const std::optional<std::string>& flag) {
   return Home(root.lexically_normal());
 }
 
+Result<std::string> ResolvePgDsn(const Home& home, const std::optional<std::string>& pg_flag) {
+  std::string dsn;
+  if (pg_flag) {
+    dsn = *pg_flag;
+  } else if (auto env = Env("TDM_PG_DSN")) {
+    dsn = *env;
+  } else if (auto file = ReadSmallFile(home.pg_dsn_file()); file.ok()) {
+    dsn = Trim(*file);
+  }
+  if (dsn.empty()) {
+    return Status::Unavailable("no PostgreSQL: run `tdm up` (home " + home.root().string() +
+                               ") or give --pg / TDM_PG_DSN");
+  }
+  return dsn;
+}
+
 Result<Endpoints> ResolveEndpoints(const Home& home, const std::optional<std::string>& kafka_flag,
                                    const std::optional<std::string>& pg_flag) {
+  auto dsn = ResolvePgDsn(home, pg_flag);
+  if (!dsn.ok()) return dsn.status();
   Endpoints e;
+  e.pg_dsn = std::move(*dsn);
   if (kafka_flag) {
     e.kafka_bootstrap = *kafka_flag;
   } else if (auto env = Env("TDM_KAFKA_BOOTSTRAP")) {
     e.kafka_bootstrap = *env;
   } else if (auto file = ReadSmallFile(home.kafka_bootstrap_file()); file.ok()) {
     e.kafka_bootstrap = Trim(*file);
-  }
-  if (pg_flag) {
-    e.pg_dsn = *pg_flag;
-  } else if (auto env = Env("TDM_PG_DSN")) {
-    e.pg_dsn = *env;
-  } else if (auto file = ReadSmallFile(home.pg_dsn_file()); file.ok()) {
-    e.pg_dsn = Trim(*file);
-  }
-  if (e.pg_dsn.empty()) {
-    return Status::Unavailable("no PostgreSQL: run `tdm up` (home " + home.root().string() +
-                               ") or give --pg / TDM_PG_DSN");
   }
   if (e.kafka_bootstrap.empty()) {
     return Status::Unavailable("no Kafka: run `tdm up` (home " + home.root().string() +

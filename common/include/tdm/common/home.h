@@ -44,6 +44,9 @@ struct Endpoints {
   std::string kafka_bootstrap;
   std::string pg_dsn;
 };
+// The PostgreSQL half of ResolveEndpoints, for commands that need no Kafka.
+Result<std::string> ResolvePgDsn(const Home& home, const std::optional<std::string>& pg_flag);
+
 Result<Endpoints> ResolveEndpoints(const Home& home, const std::optional<std::string>& kafka_flag,
                                    const std::optional<std::string>& pg_flag);
 
