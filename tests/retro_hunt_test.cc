@@ -34,10 +34,11 @@ bool Await(const std::function<bool()>& ready, std::chrono::seconds d) {
   return ready();
 }
 
-// The profile count the matcher last logged ("matching against N profile(s)").
+// The hash profile count the matcher last logged ("matching against N hash
+// profile(s) and M face profile(s)").
 int LoggedProfileCount(const LocalStack& stack) {
   const std::string log = Shell("cat " + (stack.home() / "logs/matcher.log").string()).out;
-  static const std::regex kLine("matching against (\\d+) profile");
+  static const std::regex kLine("matching against (\\d+) hash profile");
   int last = -1;
   for (auto it = std::sregex_iterator(log.begin(), log.end(), kLine); it != std::sregex_iterator();
        ++it) {

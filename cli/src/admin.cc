@@ -111,15 +111,12 @@ Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
   if (!*exists) return Status::NotFound("subject " + std::to_string(subject_id));
   ProfileReport report;
   for (const std::string& file : files) {
-    std::string bytes;
-    {
-      std::ifstream in(file, std::ios::binary);
-      if (!in) {
-        report.refused.push_back(file + ": cannot read");
-        continue;
-      }
-      bytes.assign(std::istreambuf_iterator<char>(in), {});
+    auto read = ReadPhoto(file);
+    if (!read) {
+      report.refused.push_back(file + ": cannot read");
+      continue;
     }
+    std::string bytes = std::move(*read);
     const auto span =
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
     auto signal = matcher::ComputeImageSignal(span, {}, matcher::JpegLuma::kFromRgb);
@@ -164,14 +161,23 @@ Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
   return report;
 }
 
-Status DeleteProfile(const Home& home, int64_t profile_id) {
+std::optional<std::string> ReadPhoto(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+Status DeleteById(const Home& home, const std::string& table, int64_t id, const std::string& what) {
   auto deleted = InStackDb(home, [&](pqxx::work& tx) {
-    return !tx.exec_params("DELETE FROM hash_profiles WHERE id = $1 RETURNING id", profile_id)
-                .empty();
+    return !tx.exec_params("DELETE FROM " + table + " WHERE id = $1 RETURNING id", id).empty();
   });
   if (!deleted.ok()) return deleted.status();
-  if (!*deleted) return Status::NotFound("profile " + std::to_string(profile_id));
+  if (!*deleted) return Status::NotFound(what + " " + std::to_string(id));
   return Status::Ok();
+}
+
+Status DeleteProfile(const Home& home, int64_t profile_id) {
+  return DeleteById(home, "hash_profiles", profile_id, "profile");
 }
 
 Result<int64_t> AddSite(const Home& home, const std::string& name, const std::string& url_text,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,12 @@ struct ProfileReport {
 };
 Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
                                   const std::vector<std::string>& files);
+
+// The bytes of a photo file, or nullopt when it cannot be read.
+std::optional<std::string> ReadPhoto(const std::string& file);
+// Deletes row `id` of `table` (a table name from the code, never from input);
+// NotFound("<what> <id>") when there is none.
+Status DeleteById(const Home& home, const std::string& table, int64_t id, const std::string& what);
 
 // Deletes a registered photo's hashes; a running matcher drops them within
 // seconds. Matches already made stay, for the record.

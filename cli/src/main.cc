@@ -11,6 +11,7 @@
 #include "admin.h"
 #include "args.h"
 #include "demo_command.h"
+#include "face_profiles.h"
 #include "hashes.h"
 #include "matches.h"
 #include "service_commands.h"
@@ -37,8 +38,10 @@ services (against --kafka/--pg, $TDM_KAFKA_BOOTSTRAP/$TDM_PG_DSN, or the local s
 
 data
   subject add --name NAME [--email E] [--phone P] [--address A] [--auto-confirm-distance N]
+  subject delete ID                       erases the subject and all their profiles and matches
   profile add --subject ID FILE...        photos are hashed in memory, never stored
-  profile delete ID
+  profile add --subject ID --faces FILE...  the one face in each photo, kept as an embedding only
+  profile delete [--faces] ID
   site add --name NAME URL [--allow-private]
   crawl --site ID [--wait] [--timeout SECONDS]
   matches list [--subject ID] [--status pending_review|confirmed|rejected] [--json]
@@ -109,9 +112,33 @@ int SubjectAdd(const Home& home, const Args& a) {
   return 0;
 }
 
+int SubjectDelete(const Home& home, const Args& a) {
+  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one subject id"));
+  auto id = ParseId(a.positional()[0], "subject id");
+  if (!id.ok()) return Fail(id);
+  auto erased = DeleteSubject(home, *id);
+  if (!erased.ok()) return Fail(erased);
+  std::cout << "erased " << erased->hash_profiles << " hash profile(s), " << erased->face_profiles
+            << " face profile(s), " << erased->matches << " match(es), " << erased->takedowns
+            << " takedown request(s) and " << erased->crawled_faces
+            << " stored crawled face(s); deleted subject " << *id << "\n";
+  return 0;
+}
+
+int FaceProfileAdd(const Home& home, int64_t subject, const Args& a) {
+  auto report = AddFaceProfiles(home, subject, a.positional());
+  if (!report.ok()) return Fail(report);
+  for (const auto& r : report->refused) std::cerr << "tdm: refused " << r << "\n";
+  std::cout << report->added << " face(s) registered as embeddings, " << report->already_known
+            << " already known, " << report->refused.size()
+            << " refused; the photos themselves were not stored; subject " << subject << "\n";
+  return report->refused.empty() ? 0 : 1;
+}
+
 int ProfileAdd(const Home& home, const Args& a) {
   auto subject = a.GetId("--subject");
   if (!subject.ok()) return Fail(subject);
+  if (a.Has("--faces")) return FaceProfileAdd(home, *subject, a);
   auto report = AddProfiles(home, *subject, a.positional());
   if (!report.ok()) return Fail(report);
   for (const auto& r : report->refused) std::cerr << "tdm: refused " << r << "\n";
@@ -188,9 +215,12 @@ int MatchesReject(const Home& home, const Args& a) { return Review(a, home, fals
 int ProfileDelete(const Home& home, const Args& a) {
   auto ids = Ids(a, "profile id");
   if (!ids.ok()) return Fail(ids);
+  const bool faces = a.Has("--faces");
   for (int64_t id : *ids) {
-    if (Status s = DeleteProfile(home, id); !s.ok()) return Fail(s);
-    std::cout << "deleted profile " << id << "\n";
+    if (Status s = faces ? DeleteFaceProfile(home, id) : DeleteProfile(home, id); !s.ok()) {
+      return Fail(s);
+    }
+    std::cout << "deleted " << (faces ? "face profile " : "profile ") << id << "\n";
   }
   return 0;
 }
@@ -268,8 +298,9 @@ const std::map<std::string, Command>& Commands() {
       {"notifier", {kServiceFlags, {"--verbose"}, RunNotifierCommand}},
       {"subject add",
        {{"--name", "--email", "--phone", "--address", "--auto-confirm-distance"}, {}, SubjectAdd}},
-      {"profile add", {{"--subject"}, {}, ProfileAdd, true}},
-      {"profile delete", {{}, {}, ProfileDelete, true}},
+      {"subject delete", {{}, {}, SubjectDelete, true}},
+      {"profile add", {{"--subject"}, {"--faces"}, ProfileAdd, true}},
+      {"profile delete", {{}, {"--faces"}, ProfileDelete, true}},
       {"site add", {{"--name"}, {"--allow-private"}, SiteAdd, true}},
       {"crawl", {{"--site", "--timeout"}, {"--wait"}, Crawl}},
       {"matches list", {{"--subject", "--status"}, {"--json"}, MatchesList}},

@@ -1,6 +1,8 @@
 #include "matches.h"
 
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -14,6 +16,13 @@ namespace tdm::cli {
 namespace {
 
 using nlohmann::json;
+
+// "x,y,w,h" as PostgreSQL's array_to_string gives a face box.
+std::array<int, 4> FaceBoxOf(const std::string& text) {
+  std::array<int, 4> box{};
+  std::sscanf(text.c_str(), "%d,%d,%d,%d", &box[0], &box[1], &box[2], &box[3]);
+  return box;
+}
 
 std::string IdList(const std::vector<int64_t>& ids) {
   std::string out;
@@ -33,7 +42,8 @@ Result<std::string> ListMatches(const Home& home, int64_t subject_id, bool as_js
     auto rows = tx.exec_params(
         "SELECT m.id, m.subject_id, s.page_url, s.image_url, m.kind, m.distance, m.status,"
         " m.band, m.variant, m.found_by,"
-        " to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        " to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        " m.face_distance, array_to_string(m.face_box, ','), m.face_profile_id"
         " FROM matches m JOIN sightings s ON s.id = m.sighting_id"
         " WHERE ($1 = 0 OR m.subject_id = $1) AND ($2 = '' OR m.status = $2) ORDER BY m.id",
         subject_id, status_filter);
@@ -51,17 +61,36 @@ Result<std::string> ListMatches(const Home& home, int64_t subject_id, bool as_js
                        {"variant", r[8].as<std::string>()},
                        {"found_by", r[9].as<std::string>()},
                        {"created_at", r[10].as<std::string>()}});
+        if (!r[11].is_null()) {
+          json box = json::array();
+          for (int v : FaceBoxOf(r[12].as<std::string>())) box.push_back(v);
+          out.back()["face"] = {
+              {"distance", r[11].as<double>()},
+              {"box", box},
+              {"face_profile", r[13].is_null() ? json() : json(r[13].as<int64_t>())}};
+        }
       }
       return out.dump(2) + "\n";
     }
-    std::string out = Pad("ID", 7) + Pad("SUBJECT", 9) + Pad("DIST", 6) + Pad("BAND", 11) +
+    std::string out = Pad("ID", 7) + Pad("SUBJECT", 9) + Pad("DIST", 6) + Pad("BAND", 12) +
                       Pad("STATUS", 16) + "PAGE URL  ->  IMAGE URL\n";
     for (const auto& r : rows) {
-      std::string how = r[4].as<std::string>() == "pdq" ? "" : " (" + r[4].as<std::string>() + ")";
-      if (r[8].as<std::string>() != "orig") how += " [" + r[8].as<std::string>() + "]";
+      const bool face_only = r[4].as<std::string>() == "face";
+      std::string how =
+          r[4].as<std::string>() == "pdq" || face_only ? "" : " (" + r[4].as<std::string>() + ")";
+      if (!face_only && r[8].as<std::string>() != "orig")
+        how += " [" + r[8].as<std::string>() + "]";
+      if (!r[11].is_null()) {
+        const auto box = FaceBoxOf(r[12].as<std::string>());
+        char face[96];
+        std::snprintf(face, sizeof(face), " (face %dx%d at %d,%d, distance %.3f)", box[2], box[3],
+                      box[0], box[1], r[11].as<double>());
+        how += face;
+      }
       if (r[9].as<std::string>() == "retro-hunt") how += " {retro-hunt}";
+      // A face-only match has no hash distance: its face distance is in `how`.
       out += Pad(r[0].as<std::string>(), 7) + Pad(r[1].as<std::string>(), 9) +
-             Pad(r[5].as<std::string>(), 6) + Pad(r[7].as<std::string>(), 11) +
+             Pad(face_only ? "-" : r[5].as<std::string>(), 6) + Pad(r[7].as<std::string>(), 12) +
              Pad(r[6].as<std::string>(), 16) + r[2].as<std::string>() + "  ->  " +
              r[3].as<std::string>() + how + "\n";
     }

@@ -23,6 +23,15 @@ int64_t EnvInt(const char* name, int64_t fallback) {
   return (end && *end == '\0' && n > 0) ? n : fallback;
 }
 
+// A number from the environment, or the default when unset or malformed.
+double EnvDouble(const char* name, double fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  const double d = std::strtod(v, &end);
+  return (end && *end == '\0') ? d : fallback;
+}
+
 Result<Endpoints> Setup(const Home& home, const Args& args, const std::string& service) {
   InitLogging(service, args.Has("--verbose"));
   auto e = ResolveEndpoints(home, args.Get("--kafka"), args.Get("--pg"));
@@ -70,6 +79,16 @@ int RunMatcherCommand(const Home& home, const Args& args) {
   c.policy.max_distance = static_cast<int>(EnvInt("TDM_PDQ_MAX_DISTANCE", 31));
   c.policy.min_quality = static_cast<int>(EnvInt("TDM_PDQ_MIN_QUALITY", 50));
   c.limits.max_bytes = EnvInt("TDM_MATCHER_MAX_IMAGE_BYTES", c.limits.max_bytes);
+  const char* faces = std::getenv("TDM_FACES");
+  c.faces = !(faces && std::string(faces) == "off");
+  c.face_policy.match_distance =
+      static_cast<float>(EnvDouble("TDM_FACE_MATCH_DISTANCE", c.face_policy.match_distance));
+  c.face_policy.review_distance =
+      static_cast<float>(EnvDouble("TDM_FACE_REVIEW_DISTANCE", c.face_policy.review_distance));
+  c.face_options.min_face_px =
+      static_cast<int>(EnvInt("TDM_FACE_MIN_PX", c.face_options.min_face_px));
+  c.face_retention = std::chrono::hours(24 * EnvInt("TDM_FACE_RETENTION_DAYS", 90));
+  c.face_purge_every = std::chrono::seconds(EnvInt("TDM_FACE_PURGE_EVERY_S", 600));
   c.metrics_file = MetricsFile(home, args, "matcher");
   return matcher::RunMatcherService(c);
 }

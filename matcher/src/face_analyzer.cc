@@ -1,6 +1,8 @@
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
@@ -66,6 +68,22 @@ float FaceDistance(const FaceEmbedding& a, const FaceEmbedding& b) {
     sum += d * d;
   }
   return std::sqrt(sum);
+}
+
+std::string EncodeEmbedding(const FaceEmbedding& embedding) {
+  static_assert(std::endian::native == std::endian::little, "embeddings are stored little-endian");
+  return std::string(reinterpret_cast<const char*>(embedding.data()),
+                     embedding.size() * sizeof(float));
+}
+
+Result<FaceEmbedding> DecodeEmbedding(std::string_view bytes) {
+  FaceEmbedding embedding;
+  if (bytes.size() != sizeof(embedding)) {
+    return Status::InvalidArgument("a face embedding is " + std::to_string(sizeof(embedding)) +
+                                   " bytes, not " + std::to_string(bytes.size()));
+  }
+  std::memcpy(embedding.data(), bytes.data(), sizeof(embedding));
+  return embedding;
 }
 
 FaceModelPaths DefaultFaceModelPaths() {

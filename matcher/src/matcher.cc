@@ -21,6 +21,14 @@ Status MatcherConfig::Validate() const {
   if (batch_size == 0 || batch_size > 1000) {
     return Status::InvalidArgument("matcher: batch_size must be 1..1000");
   }
+  if (!(face_policy.match_distance > 0) ||
+      !(face_policy.review_distance >= face_policy.match_distance) ||
+      face_policy.review_distance > 2) {
+    return Status::InvalidArgument("matcher: face distances must satisfy 0 < match <= review <= 2");
+  }
+  if (face_retention.count() < 1) {
+    return Status::InvalidArgument("matcher: face retention must be at least an hour");
+  }
   return Status::Ok();
 }
 
@@ -34,7 +42,19 @@ MatcherMetrics::MatcherMetrics(MetricsRegistry& registry)
       retro_images_(registry.GetCounter("tdm_matcher_retro_hunt_images_total",
                                         "Stored images searched by retro-hunts")),
       retro_matches_(registry.GetCounter("tdm_matcher_retro_hunt_matches_total",
-                                         "Matches found by retro-hunts")) {}
+                                         "Matches found by retro-hunts")),
+      faces_found_(
+          registry.GetCounter("tdm_matcher_faces_found_total", "Faces found in crawled images")),
+      faces_purged_(registry.GetCounter("tdm_matcher_faces_purged_total",
+                                        "Crawled faces deleted after the retention window")) {}
+
+void MatcherMetrics::FacesFound(size_t faces) {
+  faces_found_.Increment(static_cast<double>(faces));
+}
+
+void MatcherMetrics::FacesPurged(int64_t faces) {
+  faces_purged_.Increment(static_cast<double>(faces));
+}
 
 void MatcherMetrics::RetroHunted(size_t profiles, size_t images, size_t matches) {
   retro_profiles_.Increment(static_cast<double>(profiles));
@@ -60,8 +80,13 @@ void MatcherMetrics::Matched(const std::string& kind) {
 void MatcherMetrics::BadMessage() { bad_messages_.Increment(); }
 
 Matcher::Matcher(const MatcherConfig& config, MatchStore& store, Fetcher& fetcher,
-                 Producer& producer, MatcherMetrics& metrics)
-    : config_(config), store_(store), fetcher_(fetcher), producer_(producer), metrics_(metrics) {}
+                 Producer& producer, MatcherMetrics& metrics, FaceFinder* faces)
+    : config_(config),
+      store_(store),
+      fetcher_(fetcher),
+      producer_(producer),
+      metrics_(metrics),
+      faces_(faces) {}
 
 Status Matcher::RefreshProfiles() {
   auto version = store_.ProfilesVersion();
@@ -69,9 +94,13 @@ Status Matcher::RefreshProfiles() {
   if (*version == profiles_version_) return Status::Ok();
   auto profiles = store_.LoadProfiles();
   if (!profiles.ok()) return profiles.status();
+  auto face_profiles = store_.LoadFaceProfiles();
+  if (!face_profiles.ok()) return face_profiles.status();
   index_.Replace(std::move(*profiles));
+  face_index_.Replace(std::move(*face_profiles));
   profiles_version_ = *version;
-  spdlog::info("matching against {} profile(s)", index_.size());
+  spdlog::info("matching against {} hash profile(s) and {} face profile(s)", index_.size(),
+               face_index_.size());
   return Status::Ok();
 }
 
@@ -81,16 +110,42 @@ Status Matcher::OnProfileAnnouncements() {
   return *changed ? RefreshProfiles() : Status::Ok();
 }
 
+Result<ImageFaces> Matcher::FacesOf(const ImageItem& item, const ImageSignal& signal,
+                                    std::span<const uint8_t> bytes) {
+  if (faces_ == nullptr) return ImageFaces{};
+  auto stored = store_.StoredFaces(signal.sha256_hex);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) return *stored;
+  auto found = faces_->FindFaces(bytes, config_.limits);
+  if (!found.ok()) {
+    metrics_.ImageFailed("faces");
+    spdlog::warn("faces of {} (on {}): {}", item.image_url, item.page_url,
+                 found.status().ToString());
+    return ImageFaces{};
+  }
+  metrics_.FacesFound(found->size());
+  return ImageFaces(std::move(*found));
+}
+
 Status Matcher::HandleSignal(const ImageItem& item, const ImageSignal& signal, int http_status,
-                             std::vector<MatchItem>& to_publish) {
+                             const ImageFaces& faces, std::vector<MatchItem>& to_publish) {
   std::vector<Hit> hits =
       index_.Match({signal.sha256_hex, signal.md5_hex, signal.pdq, signal.quality}, config_.policy);
-  auto matches = store_.RecordImage(item, signal, http_status, hits);
+  std::vector<FaceHit> face_hits;
+  if (faces && face_index_.size() > 0) face_hits = face_index_.Match(*faces, config_.face_policy);
+  auto matches = store_.RecordImage(item, signal, http_status, hits, faces, face_hits);
   if (!matches.ok()) return matches.status();
   for (const Hit& h : hits) {
     metrics_.Matched(h.kind);
     spdlog::info("match: subject {} at {} (image {}, {} distance {})", h.subject_id, item.page_url,
                  item.image_url, h.kind, h.distance);
+  }
+  for (const FaceHit& h : face_hits) {
+    metrics_.Matched("face");
+    spdlog::info(
+        "face match for review: subject {} at {} (image {}, box {}x{}+{}+{}, distance {:.3f})",
+        h.subject_id, item.page_url, item.image_url, h.box.width, h.box.height, h.box.x, h.box.y,
+        h.distance);
   }
   to_publish.insert(to_publish.end(), matches->begin(), matches->end());
   return Status::Ok();
@@ -110,7 +165,15 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
     if (!state.ok()) return state.status();
     if (state->done) continue;
     if (state->cached) {  // same image URL already hashed in this crawl
-      if (Status s = HandleSignal(*item, *state->cached, 200, to_publish); !s.ok()) return s;
+      ImageFaces faces;
+      if (faces_ != nullptr) {
+        auto stored = store_.StoredFaces(state->cached->sha256_hex);
+        if (!stored.ok()) return stored.status();
+        faces = std::move(*stored);
+      }
+      if (Status s = HandleSignal(*item, *state->cached, 200, faces, to_publish); !s.ok()) {
+        return s;
+      }
       continue;
     }
     to_fetch.push_back(std::move(*item));
@@ -137,11 +200,16 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
       auto bytes =
           std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(r.body.data()), r.body.size());
       auto signal = ComputeImageSignal(bytes, config_.limits, JpegLuma::kReducedY);
+      Result<ImageFaces> faces = ImageFaces{};
+      if (signal.ok()) faces = FacesOf(item, *signal, bytes);
       const int64_t size = static_cast<int64_t>(r.body.size());
       std::string().swap(r.body);  // the bytes go no further than this
+      if (!faces.ok()) return faces.status();
       if (signal.ok()) {
         metrics_.ImageHashed(size);
-        if (Status s = HandleSignal(item, *signal, r.http_status, to_publish); !s.ok()) return s;
+        if (Status s = HandleSignal(item, *signal, r.http_status, *faces, to_publish); !s.ok()) {
+          return s;
+        }
         continue;
       }
       error = signal.status().ToString();
@@ -163,6 +231,7 @@ Status Matcher::PublishMatches(const std::vector<MatchItem>& matches) {
 }
 
 Status Matcher::RetroHunt() {
+  if (Status s = RetroHuntFaces(); !s.ok()) return s;
   auto claimed = store_.ClaimRetroHunt(20, config_.retro_settle_seconds);
   if (!claimed.ok()) return claimed.status();
   if (claimed->empty()) return Status::Ok();
@@ -194,15 +263,75 @@ Status Matcher::RetroHunt() {
   return store_.FinishRetroHunt(ids, static_cast<int>(matches));
 }
 
+Status Matcher::RetroHuntFaces() {
+  auto claimed = store_.ClaimFaceRetroHunt(50, config_.retro_settle_seconds);
+  if (!claimed.ok()) return claimed.status();
+  if (claimed->empty()) return Status::Ok();
+  std::vector<int64_t> ids;
+  for (const FaceProfile& p : *claimed) ids.push_back(p.face_profile_id);
+  FaceProfileIndex fresh;
+  fresh.Replace(std::move(*claimed));
+  size_t faces = 0, matches = 0;
+  for (int64_t after = 0;;) {
+    auto page = store_.FacesAfter(after, 5000);
+    if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    // Faces come in id order, so an image's faces are adjacent: gather them
+    // and record each image's best hit per subject once.
+    std::vector<MatchItem> to_publish;
+    for (size_t i = 0; i < page->size();) {
+      const int64_t image_id = (*page)[i].image_id;
+      std::vector<FoundFace> of_image;
+      for (; i < page->size() && (*page)[i].image_id == image_id; ++i) {
+        of_image.push_back((*page)[i].face);
+      }
+      std::vector<FaceHit> hits = fresh.Match(of_image, config_.face_policy);
+      if (hits.empty()) continue;
+      auto found = store_.RecordRetroFaceHits(image_id, hits);
+      if (!found.ok()) return found.status();
+      matches += hits.size();
+      to_publish.insert(to_publish.end(), found->begin(), found->end());
+    }
+    if (Status s = PublishMatches(to_publish); !s.ok()) return s;
+    faces += page->size();
+    after = page->back().face_id;
+  }
+  metrics_.RetroHunted(ids.size(), faces, matches);
+  spdlog::info(
+      "retro-hunt: {} new face profile(s) searched against {} stored face(s): {} "
+      "match(es) for review",
+      ids.size(), faces, matches);
+  return store_.FinishFaceRetroHunt(ids, static_cast<int>(matches));
+}
+
+Status Matcher::PurgeExpiredFaces() {
+  auto purged = store_.PurgeFaces(config_.face_retention);
+  if (!purged.ok()) return purged.status();
+  if (*purged > 0) {
+    metrics_.FacesPurged(*purged);
+    spdlog::info("purged {} crawled face(s) older than {} h", *purged,
+                 config_.face_retention.count());
+  }
+  return Status::Ok();
+}
+
 int RunMatcherService(const MatcherConfig& config) {
   if (Status s = config.Validate(); !s.ok()) return ExitWith(s, 2);
+  std::unique_ptr<FaceAnalyzer> faces;
+  if (config.faces) {
+    auto loaded = FaceAnalyzer::Load(config.face_models, config.face_options);
+    if (!loaded.ok()) return ExitWith(loaded.status(), 2);
+    faces = std::move(*loaded);
+  } else {
+    spdlog::warn("face matching is off (TDM_FACES=off): only hashes are matched");
+  }
   auto producer = MakeKafkaProducer({config.kafka_bootstrap, "tdm-matcher"});
   if (!producer.ok()) return ExitWith(producer.status(), 1);
   auto store = MakePgMatchStore(config.pg_dsn);
   auto fetcher = MakeCurlFetcher(config.fetch);
   MetricsRegistry registry;
   MatcherMetrics metrics(registry);
-  Matcher matcher(config, *store, *fetcher, **producer, metrics);
+  Matcher matcher(config, *store, *fetcher, **producer, metrics, faces.get());
 
   // Retro-hunts may scan millions of stored signals: they run on a thread of
   // their own, with their own connections, so live matching (and the
@@ -215,8 +344,15 @@ int RunMatcherService(const MatcherConfig& config) {
   const std::atomic<bool>& stop = StopOnSignals();
   std::atomic<bool> service_done{false};
   std::thread retro([&] {
+    auto next_purge = std::chrono::steady_clock::now();
     while (!stop.load() && !service_done.load()) {
       if (Status s = hunter.RetroHunt(); !s.ok()) spdlog::warn("retro-hunt: {}", s.ToString());
+      if (std::chrono::steady_clock::now() >= next_purge) {
+        if (Status s = hunter.PurgeExpiredFaces(); !s.ok()) {
+          spdlog::warn("face purge: {}", s.ToString());
+        }
+        next_purge = std::chrono::steady_clock::now() + config.face_purge_every;
+      }
       const auto until = std::chrono::steady_clock::now() + config.retro_hunt_every;
       while (!stop.load() && !service_done.load() && std::chrono::steady_clock::now() < until) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));

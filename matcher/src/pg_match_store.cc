@@ -1,5 +1,6 @@
 #include <map>
 
+#include "pg_face_queries.h"
 #include "tdm/common/pg.h"
 #include "tdm/common/pg_adapter.h"
 #include "tdm/common/url.h"
@@ -24,8 +25,17 @@ void InsertMatches(pqxx::work& tx, int64_t sighting_id, const std::vector<Hit>& 
         " SELECT $1, $2, $3, $4, $5, $6, $7, $8,"
         "  CASE WHEN s.auto_confirm_distance >= 0 AND $5 <= s.auto_confirm_distance"
         "   THEN 'confirmed' ELSE 'pending_review' END FROM subjects s WHERE s.id = $1"
+        // A hash match outranks a face match of the same sighting: the row
+        // becomes a hash match and keeps the face's box and distance.
         " ON CONFLICT (subject_id, sighting_id) DO UPDATE SET"
-        "  distance = LEAST(matches.distance, EXCLUDED.distance),"
+        "  profile_id = CASE WHEN matches.kind = 'face' THEN EXCLUDED.profile_id"
+        "   ELSE matches.profile_id END,"
+        "  variant = CASE WHEN matches.kind = 'face' THEN EXCLUDED.variant ELSE matches.variant "
+        "END,"
+        "  band = CASE WHEN matches.kind = 'face' THEN EXCLUDED.band ELSE matches.band END,"
+        "  distance = CASE WHEN matches.kind = 'face' THEN EXCLUDED.distance"
+        "   ELSE LEAST(matches.distance, EXCLUDED.distance) END,"
+        "  kind = CASE WHEN matches.kind = 'face' THEN EXCLUDED.kind ELSE matches.kind END,"
         "  status = CASE WHEN matches.status = 'pending_review' AND matches.reviewed_at IS NULL"
         "   THEN EXCLUDED.status ELSE matches.status END",
         h.subject_id, h.profile_id, sighting_id, h.kind, h.distance, h.variant,
@@ -105,7 +115,10 @@ class PgMatchStore final : public MatchStore {
       auto r = tx.exec1(
           "SELECT count(*) || ':' || coalesce(max(p.id), 0) || ':' ||"
           " count(*) FILTER (WHERE s.withdrawn_at IS NOT NULL) || ':' ||"
-          " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM profile_hashes)"
+          " (SELECT count(*) || ':' || coalesce(max(id), 0) FROM profile_hashes) || ':' ||"
+          " (SELECT count(*) || ':' || coalesce(max(f.id), 0) || ':' ||"
+          "  count(*) FILTER (WHERE fs.withdrawn_at IS NOT NULL)"
+          "  FROM face_profiles f JOIN subjects fs ON fs.id = f.subject_id)"
           " FROM hash_profiles p JOIN subjects s ON s.id = p.subject_id");
       return r[0].as<std::string>();
     });
@@ -116,6 +129,14 @@ class PgMatchStore final : public MatchStore {
       return ProfilesFrom(tx.exec(std::string(kProfileColumns) +
                                   "WHERE s.withdrawn_at IS NULL ORDER BY p.id, h.id"));
     });
+  }
+
+  Result<std::vector<FaceProfile>> LoadFaceProfiles() override {
+    return pg_.Transact([](pqxx::work& tx) { return pg::LoadFaceProfiles(tx); });
+  }
+
+  Result<ImageFaces> StoredFaces(const std::string& sha256_hex) override {
+    return pg_.Transact([&](pqxx::work& tx) { return pg::StoredFaces(tx, sha256_hex); });
   }
 
   Result<RefState> Lookup(const ImageItem& item) override {
@@ -147,8 +168,9 @@ class PgMatchStore final : public MatchStore {
   }
 
   Result<std::vector<MatchItem>> RecordImage(const ImageItem& item, const ImageSignal& s,
-                                             int http_status,
-                                             const std::vector<Hit>& hits) override {
+                                             int http_status, const std::vector<Hit>& hits,
+                                             const ImageFaces& faces,
+                                             const std::vector<FaceHit>& face_hits) override {
     return pg_.Transact([&](pqxx::work& tx) {
       const int64_t image_id =
           tx.exec_params1(
@@ -169,7 +191,9 @@ class PgMatchStore final : public MatchStore {
                 image_id, item.page_url, item.image_url, host, item.site_id, item.crawl_id,
                 http_status)[0]
               .as<int64_t>();
+      if (faces) pg::RecordFaces(tx, image_id, *faces);
       InsertMatches(tx, sighting_id, hits, "crawl");
+      pg::InsertFaceMatches(tx, sighting_id, face_hits, "crawl");
       tx.exec_params(
           "INSERT INTO image_refs (crawl_id, page_url, image_url, state, image_id, http_status)"
           " VALUES ($1, $2, $3, 'done', $4, $5) ON CONFLICT (crawl_id, page_url, image_url)"
@@ -247,6 +271,41 @@ class PgMatchStore final : public MatchStore {
       return 0;
     });
     return r.ok() ? Status::Ok() : r.status();
+  }
+
+  Result<std::vector<FaceProfile>> ClaimFaceRetroHunt(size_t max, int settle_seconds) override {
+    return pg_.Transact(
+        [&](pqxx::work& tx) { return pg::ClaimFaceRetroHunt(tx, max, settle_seconds); });
+  }
+
+  Result<std::vector<StoredFace>> FacesAfter(int64_t after_face_id, size_t limit) override {
+    return pg_.Transact([&](pqxx::work& tx) { return pg::FacesAfter(tx, after_face_id, limit); });
+  }
+
+  Result<std::vector<MatchItem>> RecordRetroFaceHits(int64_t image_id,
+                                                     const std::vector<FaceHit>& hits) override {
+    return pg_.Transact([&](pqxx::work& tx) {
+      for (const auto& row :
+           tx.exec_params("SELECT id FROM sightings WHERE image_id = $1", image_id)) {
+        pg::InsertFaceMatches(tx, row[0].as<int64_t>(), hits, "retro-hunt");
+      }
+      return ConfirmedMatchesOf(
+          tx, "JOIN sightings s ON s.id = m.sighting_id WHERE s.image_id = $1", image_id);
+    });
+  }
+
+  Status FinishFaceRetroHunt(const std::vector<int64_t>& ids, int matches) override {
+    auto r = pg_.Transact([&](pqxx::work& tx) {
+      pg::FinishFaceRetroHunt(tx, ids, matches);
+      return 0;
+    });
+    return r.ok() ? Status::Ok() : r.status();
+  }
+
+  Result<int64_t> PurgeFaces(std::chrono::hours retention) override {
+    return pg_.Transact([&](pqxx::work& tx) {
+      return pg::PurgeFaces(tx, static_cast<int64_t>(retention.count()));
+    });
   }
 
  private:

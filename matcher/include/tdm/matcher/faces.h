@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tdm/common/status.h"
@@ -27,6 +28,11 @@ using FaceEmbedding = std::array<float, kFaceDims>;
 // Euclidean distance between embeddings: the same person is usually below
 // 0.5 (dlib's recogniser was trained for 0.6), different people above 0.6.
 float FaceDistance(const FaceEmbedding& a, const FaceEmbedding& b);
+
+// An embedding as stored in PostgreSQL: 128 little-endian float32, 512
+// bytes. Decoding fails (InvalidArgument) on any other length.
+std::string EncodeEmbedding(const FaceEmbedding& embedding);
+Result<FaceEmbedding> DecodeEmbedding(std::string_view bytes);
 
 // Distances at which a face counts as a match, and as worth a person's look.
 struct FaceMatchPolicy {

@@ -9,6 +9,8 @@
 #include "tdm/common/kafka.h"
 #include "tdm/common/metrics.h"
 #include "tdm/common/status.h"
+#include "tdm/matcher/face_index.h"
+#include "tdm/matcher/faces.h"
 #include "tdm/matcher/image_signal.h"
 #include "tdm/matcher/match_store.h"
 #include "tdm/matcher/profile_index.h"
@@ -26,6 +28,14 @@ struct MatcherConfig {
   std::chrono::milliseconds profile_refresh{10000};  // reconcile: version check regardless
   std::chrono::milliseconds retro_hunt_every{2000};  // how often new profiles are retro-hunted
   int retro_settle_seconds = 5;  // retro-hunt a profile once every matcher has loaded it
+  // Faces: looked for in every image (their embeddings are kept for
+  // retro-hunts even before any face profile exists); off only on request.
+  bool faces = true;
+  FaceModelPaths face_models = DefaultFaceModelPaths();
+  FaceOptions face_options;
+  FaceMatchPolicy face_policy;                 // match < 0.5, review band < 0.6
+  std::chrono::hours face_retention{24 * 90};  // crawled faces' embeddings, then purged
+  std::chrono::milliseconds face_purge_every{600000};
   FetcherOptions fetch;
   std::filesystem::path metrics_file;
 
@@ -40,20 +50,24 @@ class MatcherMetrics {
   void ImageFailed(const std::string& reason);  // "http", "network", "too_large", "decode", ...
   void Matched(const std::string& kind);
   void BadMessage();
+  void FacesFound(size_t faces);
+  void FacesPurged(int64_t faces);
 
  private:
   MetricsRegistry& registry_;
   Counter hashed_, bytes_, bad_messages_, retro_profiles_, retro_images_, retro_matches_;
+  Counter faces_found_, faces_purged_;
 };
 
 // Consumes tdm.images: fetches each image (bytes stay in memory only), hashes
-// it, stores the signal and sighting, matches it against every profile, and
-// publishes each match to tdm.matches. Borrowed dependencies must outlive it.
-// Not thread-safe.
+// it, finds its faces, stores the signal, faces and sighting, matches it
+// against every hash and face profile, and publishes each confirmed match to
+// tdm.matches (face matches wait for review first). Borrowed dependencies
+// must outlive it; `faces` may be null (face matching off). Not thread-safe.
 class Matcher {
  public:
   Matcher(const MatcherConfig& config, MatchStore& store, Fetcher& fetcher, Producer& producer,
-          MatcherMetrics& metrics);
+          MatcherMetrics& metrics, FaceFinder* faces = nullptr);
 
   Status HandleBatch(const std::vector<Message>& batch);
   // Reloads the profile set when it changed in PostgreSQL.
@@ -66,21 +80,32 @@ class Matcher {
   // service calls it on a second Matcher, on its own thread, with its own
   // store and producer.
   Status RetroHunt();
+  // Deletes crawled faces older than the retention window.
+  Status PurgeExpiredFaces();
   size_t profile_count() const { return index_.size(); }
+  size_t face_profile_count() const { return face_index_.size(); }
 
  private:
   // Hands matches to the notifier (tdm.matches, keyed by subject); ok once
   // the broker has them.
   Status PublishMatches(const std::vector<MatchItem>& matches);
   Status HandleSignal(const ImageItem& item, const ImageSignal& signal, int http_status,
-                      std::vector<MatchItem>& to_publish);
+                      const ImageFaces& faces, std::vector<MatchItem>& to_publish);
+  // The faces of an image just fetched: stored ones when the same bytes were
+  // analysed before, else found now; nullopt when face matching is off or the
+  // analysis failed (logged and counted).
+  Result<ImageFaces> FacesOf(const ImageItem& item, const ImageSignal& signal,
+                             std::span<const uint8_t> bytes);
+  Status RetroHuntFaces();
 
   const MatcherConfig& config_;
   MatchStore& store_;
   Fetcher& fetcher_;
   Producer& producer_;
   MatcherMetrics& metrics_;
+  FaceFinder* faces_;
   ProfileIndex index_;
+  FaceProfileIndex face_index_;
   std::string profiles_version_;
 };
 
