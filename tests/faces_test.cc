@@ -214,5 +214,20 @@ TEST(Faces, FaceOnlyProfileFindsAnUnseenPhotoRetroHuntsAndErases) {
   server.Stop();
 }
 
+// Nothing is downloaded at run time: without its model the matcher stops at
+// start-up, and `tdm up` fails saying which file is missing.
+TEST(Faces, MissingModelFailsUpWithOneClearLine) {
+  setenv("TDM_MODELS_DIR", "/nonexistent-models", 1);
+  LocalStack stack;
+  unsetenv("TDM_MODELS_DIR");
+  EXPECT_FALSE(stack.up_ok());
+  EXPECT_NE(stack.up_result().out.find("tdm: error: unavailable: matcher stopped at start-up: "),
+            std::string::npos)
+      << stack.up_result().out;
+  EXPECT_NE(stack.up_result().out.find("/nonexistent-models/face_detector.onnx is missing"),
+            std::string::npos)
+      << stack.up_result().out;
+}
+
 }  // namespace
 }  // namespace tdm::testing

@@ -244,8 +244,30 @@ Status StackUp(const Home& home) {
                                  home.log_file("broker").string());
     }
   }
+  std::vector<std::string> started;
   for (const auto& s : kServices) {
+    if (RunningPid(home, s) == 0) started.push_back(s);
     if (Status st = StartProcess(home, s); !st.ok()) return st;
+  }
+  // A service that stops at once (a bad setting, a missing face model) fails
+  // `up` with its own reason, the last line of its log.
+  std::string stopped;
+  if (!started.empty()) {
+    WaitFor(
+        [&] {
+          for (const auto& s : started) {
+            if (RunningPid(home, s) == 0) stopped = s;
+          }
+          return !stopped.empty();
+        },
+        1500ms);
+  }
+  if (!stopped.empty()) {
+    auto log = ReadSmallFile(home.log_file(stopped));
+    std::string last = log.ok() ? *log : "";
+    while (!last.empty() && last.back() == '\n') last.pop_back();
+    last = last.substr(last.rfind('\n') + 1);
+    return Status::Unavailable(stopped + " stopped at start-up: " + last);
   }
   return Status::Ok();
 }
