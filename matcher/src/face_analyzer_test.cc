@@ -111,6 +111,9 @@ TEST_F(FaceAnalyzerTest, JohnsEqualErrorRateAndNoFalseMatch) {
         different.size();
     eer = std::min(eer, std::max(rejects, accepts));
   }
+  RecordProperty("eer", std::to_string(eer));
+  RecordProperty("same_person_max", std::to_string(same.back()));
+  RecordProperty("different_people_min", std::to_string(different.front()));
   EXPECT_LE(eer, 0.02);
   const FaceMatchPolicy policy;
   EXPECT_GE(different.front(), policy.match_distance) << "a different person matched";
@@ -237,6 +240,19 @@ TEST_F(FaceAnalyzerTest, CrowdEdgeAndSmallFaces) {
   EXPECT_NEAR(box.x + box.width / 2, 414, 8);
   EXPECT_NEAR(box.y + box.height / 2, 314, 8);
   EXPECT_LT(box.width, 32);
+}
+
+// A selfie-like photo whose face fills the frame is one face, embedded as
+// when the same face is smaller in its photo.
+TEST_F(FaceAnalyzerTest, AFaceFillingThePhotoIsOneFace) {
+  for (const auto& person : fs::directory_iterator(kAssets / "johns")) {
+    const cv::Mat chip = Load(*fs::directory_iterator(person.path()));
+    cv::Mat close_up, portrait;
+    cv::resize(chip, close_up, cv::Size(450, 450), 0, 0, cv::INTER_CUBIC);
+    cv::copyMakeBorder(chip, portrait, 75, 75, 75, 75, cv::BORDER_CONSTANT, cv::Scalar::all(190));
+    EXPECT_LT(FaceDistance(One(close_up).embedding, One(portrait).embedding), 0.3f)
+        << person.path();
+  }
 }
 
 TEST_F(FaceAnalyzerTest, NoFacesAndBadInput) {

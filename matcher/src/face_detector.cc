@@ -11,6 +11,8 @@ constexpr int kInput = 256;
 // The smallest face (box width, in the 256-pixel input) the model finds
 // reliably: 18-25 px faces scored 0.82-0.90 on dlib's johns.
 constexpr int kSmallestFace = 24;
+// A candidate found again around itself with at least this score is kept.
+constexpr float kRefineMinScore = 0.5f;
 
 // The two anchor grids of the back-camera model: 16x16 cells with 2 anchors
 // each (512), then 8x8 cells with 6 (384). Anchor centres are cell centres.
@@ -76,7 +78,7 @@ std::vector<int> TileStarts(int extent, int length) {
 
 std::vector<DetectorPass> PlanDetectorPasses(cv::Size size, int min_face_px) {
   const int longer = std::max(size.width, size.height);
-  std::vector<DetectorPass> passes = {{cv::Rect(0, 0, longer, longer)}};
+  std::vector<DetectorPass> passes = {{cv::Rect(0, 0, longer, longer), DetectorPass::Kind::kWhole}};
   const int smallest_tile =
       std::max(kInput, (kInput * std::max(min_face_px, 1) + kSmallestFace - 1) / kSmallestFace);
   // A tile finds faces up to a quarter of its side for sure (the overlap);
@@ -85,7 +87,9 @@ std::vector<DetectorPass> PlanDetectorPasses(cv::Size size, int min_face_px) {
   // side: stop once a level reaches 3/8 of it.
   for (int tile = smallest_tile; tile < longer; tile *= 2) {
     for (int y : TileStarts(size.height, tile)) {
-      for (int x : TileStarts(size.width, tile)) passes.push_back({cv::Rect(x, y, tile, tile)});
+      for (int x : TileStarts(size.width, tile)) {
+        passes.push_back({cv::Rect(x, y, tile, tile), DetectorPass::Kind::kTile});
+      }
     }
     if (tile * 8 >= longer * 3) break;
   }
@@ -124,7 +128,7 @@ Result<FaceDetector> FaceDetector::Load(const std::string& path, const FaceOptio
   return detector;
 }
 
-void FaceDetector::RunPass(const cv::Mat& rgb, const DetectorPass& pass,
+void FaceDetector::RunPass(const cv::Mat& rgb, const DetectorPass& pass, float min_score,
                            std::vector<DetectedFace>* out) {
   // The region, black outside the image, scaled to the input; [-1, 1] floats.
   const cv::Rect inside = pass.region & cv::Rect(0, 0, rgb.cols, rgb.rows);
@@ -149,12 +153,17 @@ void FaceDetector::RunPass(const cv::Mat& rgb, const DetectorPass& pass,
   // A tile's edges inside the image cut faces; those faces are found whole by
   // an overlapping tile or a coarser pass, so detections reaching such an
   // edge are dropped (their keypoints would skew the blend).
+  // A face more than half a tile wide does not fit it with the overlap:
+  // what a tile sees of it is a part, often taken for a face of its own.
+  const bool tile = pass.kind == DetectorPass::Kind::kTile;
   const float margin = 0.02f * pass.region.width;
   const cv::Rect2f region(pass.region);
-  const bool cut_left = pass.region.x > 0, cut_top = pass.region.y > 0;
-  const bool cut_right = pass.region.br().x < rgb.cols, cut_bottom = pass.region.br().y < rgb.rows;
-  const auto reaches_cut = [&](const cv::Rect2f& box) {
-    return (cut_left && box.x < region.x + margin) || (cut_top && box.y < region.y + margin) ||
+  const bool cut_left = tile && pass.region.x > 0, cut_top = tile && pass.region.y > 0;
+  const bool cut_right = tile && pass.region.br().x < rgb.cols;
+  const bool cut_bottom = tile && pass.region.br().y < rgb.rows;
+  const auto left_to_others = [&](const cv::Rect2f& box) {
+    return (tile && box.width > 0.5f * region.width) || (cut_left && box.x < region.x + margin) ||
+           (cut_top && box.y < region.y + margin) ||
            (cut_right && box.br().x > region.br().x - margin) ||
            (cut_bottom && box.br().y > region.br().y - margin);
   };
@@ -164,7 +173,7 @@ void FaceDetector::RunPass(const cv::Mat& rgb, const DetectorPass& pass,
     const int count = kGrids[g].cells * kGrids[g].cells * kGrids[g].anchors_per_cell;
     for (int i = 0; i < count; ++i) {
       const float score = Sigmoid(scores[i]);
-      if (!(score >= options_.min_score)) continue;
+      if (!(score >= min_score)) continue;
       const int cell = i / kGrids[g].anchors_per_cell;
       const cv::Point2f anchor((cell % kGrids[g].cells + 0.5f) * kInput / kGrids[g].cells,
                                (cell / kGrids[g].cells + 0.5f) * kInput / kGrids[g].cells);
@@ -174,7 +183,7 @@ void FaceDetector::RunPass(const cv::Mat& rgb, const DetectorPass& pass,
       const cv::Point2f centre = anchor + cv::Point2f(b[0], b[1]);
       face.box = cv::Rect2f(origin + (centre - cv::Point2f(b[2], b[3]) * 0.5f) * to_image,
                             cv::Size2f(b[2] * to_image, b[3] * to_image));
-      if (reaches_cut(face.box)) continue;
+      if (left_to_others(face.box)) continue;
       for (int k = 0; k < 6; ++k) {
         face.keypoints[k] = origin + (anchor + cv::Point2f(b[4 + 2 * k], b[5 + 2 * k])) * to_image;
       }
@@ -183,16 +192,65 @@ void FaceDetector::RunPass(const cv::Mat& rgb, const DetectorPass& pass,
   }
 }
 
+std::optional<DetectedFace> FaceDetector::Refine(const cv::Mat& rgb,
+                                                 const DetectedFace& candidate) {
+  const cv::Point2f centre = (candidate.box.tl() + candidate.box.br()) * 0.5f;
+  const int side = std::max(
+      kInput / 4,
+      static_cast<int>(std::lround(3 * std::max(candidate.box.width, candidate.box.height))));
+  const DetectorPass pass{
+      cv::Rect(static_cast<int>(std::lround(centre.x - side / 2.0)),
+               static_cast<int>(std::lround(centre.y - side / 2.0)), side, side),
+      DetectorPass::Kind::kRefine};
+  // The candidate already passed min_score; here the question is only where
+  // exactly it is, so a weaker score counts.
+  std::vector<DetectedFace> found;
+  RunPass(rgb, pass, std::min(options_.min_score, kRefineMinScore), &found);
+  // The same face: its centre within the candidate's box (grown by half, as
+  // a candidate from a tile may be a part of it).
+  const cv::Rect2f near(candidate.box.x - candidate.box.width / 4,
+                        candidate.box.y - candidate.box.height / 4, candidate.box.width * 1.5f,
+                        candidate.box.height * 1.5f);
+  std::optional<DetectedFace> best;
+  for (const DetectedFace& f : BlendOverlapping(std::move(found), options_.nms_iou)) {
+    if (near.contains((f.box.tl() + f.box.br()) * 0.5f) && (!best || f.score > best->score)) {
+      best = f;
+    }
+  }
+  return best;
+}
+
 Result<std::vector<DetectedFace>> FaceDetector::Detect(const cv::Mat& rgb) {
-  std::vector<DetectedFace> raw;
+  std::vector<DetectedFace> faces;
   try {
+    std::vector<DetectedFace> raw;
     for (const DetectorPass& pass : PlanDetectorPasses(rgb.size(), options_.min_face_px)) {
-      RunPass(rgb, pass, &raw);
+      RunPass(rgb, pass, options_.min_score, &raw);
+    }
+    std::vector<DetectedFace> candidates = BlendOverlapping(std::move(raw), options_.nms_iou);
+    if (static_cast<int>(candidates.size()) > options_.max_faces) {
+      candidates.resize(static_cast<size_t>(options_.max_faces));
+    }
+    for (const DetectedFace& candidate : candidates) {
+      if (auto refined = Refine(rgb, candidate)) faces.push_back(*refined);
     }
   } catch (const cv::Exception& e) {
     return Status::Internal(std::string("face detector failed: ") + e.what());
   }
-  return BlendOverlapping(std::move(raw), options_.nms_iou);
+  // Two candidates of one face (a part seen by a tile, the whole by a coarser
+  // pass) refine to the same face: keep the most confident.
+  std::sort(faces.begin(), faces.end(),
+            [](const DetectedFace& a, const DetectedFace& b) { return a.score > b.score; });
+  std::vector<DetectedFace> kept;
+  for (const DetectedFace& f : faces) {
+    const bool duplicate = std::any_of(kept.begin(), kept.end(), [&](const DetectedFace& k) {
+      const float inter = (f.box & k.box).area();
+      return Iou(f.box, k.box) >= options_.nms_iou ||
+             inter >= 0.6f * std::min(f.box.area(), k.box.area());
+    });
+    if (!duplicate) kept.push_back(f);
+  }
+  return kept;
 }
 
 }  // namespace tdm::matcher

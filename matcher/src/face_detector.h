@@ -7,6 +7,7 @@
 #include <array>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,14 @@ struct DetectedFace {
 
 // One square region the detector looks at, scaled to its 256x256 input.
 struct DetectorPass {
+  enum class Kind {
+    kWhole,   // the whole image, letterboxed
+    kTile,    // part of the image: faces cut by its inner edges, or too big
+              // for it, are left to an overlapping tile or a coarser pass
+    kRefine,  // around one face, at the scale the keypoints are best at
+  };
   cv::Rect region;  // may extend past the image: the outside is black
+  Kind kind = Kind::kWhole;
 };
 
 // The passes for an image of `size`: the whole image (letterboxed), then
@@ -39,12 +47,19 @@ class FaceDetector {
   FaceDetector() = default;
   static Result<FaceDetector> Load(const std::string& path, const FaceOptions& options);
 
-  // Faces in an RGB image, merged across passes (overlapping detections are
-  // blended, weighted by score), the most confident first.
+  // Faces in an RGB image, the most confident first. Candidates from every
+  // pass are merged, then each is detected again in a region three times its
+  // size around it: the face then spans a third of the detector's input
+  // whatever its size in the image, which steadies the keypoints the
+  // alignment depends on, and a candidate not found again is dropped.
   Result<std::vector<DetectedFace>> Detect(const cv::Mat& rgb);
 
  private:
-  void RunPass(const cv::Mat& rgb, const DetectorPass& pass, std::vector<DetectedFace>* out);
+  // Appends the detections of one pass scoring at least `min_score`.
+  void RunPass(const cv::Mat& rgb, const DetectorPass& pass, float min_score,
+               std::vector<DetectedFace>* out);
+  // The candidate detected again around itself, or nullopt.
+  std::optional<DetectedFace> Refine(const cv::Mat& rgb, const DetectedFace& candidate);
 
   FaceOptions options_;
   cv::dnn::Net net_;
