@@ -210,7 +210,9 @@ Result<std::vector<FoundFace>> FaceAnalyzer::FindFaces(std::span<const uint8_t> 
     to_original = 1 / shrink;
   }
 
-  auto detected = impl_->detector.Detect(rgb);
+  const int min_face_px =
+      static_cast<int>(std::ceil(impl_->options.min_face_px / to_original));
+  auto detected = impl_->detector.Detect(rgb, min_face_px);
   if (!detected.ok()) return detected.status();
   std::vector<FoundFace> faces;
   for (const DetectedFace& face : *detected) {

@@ -220,11 +220,11 @@ std::optional<DetectedFace> FaceDetector::Refine(const cv::Mat& rgb,
   return best;
 }
 
-Result<std::vector<DetectedFace>> FaceDetector::Detect(const cv::Mat& rgb) {
+Result<std::vector<DetectedFace>> FaceDetector::Detect(const cv::Mat& rgb, int min_face_px) {
   std::vector<DetectedFace> faces;
   try {
     std::vector<DetectedFace> raw;
-    for (const DetectorPass& pass : PlanDetectorPasses(rgb.size(), options_.min_face_px)) {
+    for (const DetectorPass& pass : PlanDetectorPasses(rgb.size(), min_face_px)) {
       RunPass(rgb, pass, options_.min_score, &raw);
     }
     std::vector<DetectedFace> candidates = BlendOverlapping(std::move(raw), options_.nms_iou);
@@ -232,6 +232,9 @@ Result<std::vector<DetectedFace>> FaceDetector::Detect(const cv::Mat& rgb) {
       candidates.resize(static_cast<size_t>(options_.max_faces));
     }
     for (const DetectedFace& candidate : candidates) {
+      // Refining costs a pass: not for faces too small to be kept (with a
+      // margin, as a refined box may come out a little wider).
+      if (candidate.box.width < 0.75f * min_face_px) continue;
       if (auto refined = Refine(rgb, candidate)) faces.push_back(*refined);
     }
   } catch (const cv::Exception& e) {

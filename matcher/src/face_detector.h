@@ -52,7 +52,9 @@ class FaceDetector {
   // size around it: the face then spans a third of the detector's input
   // whatever its size in the image, which steadies the keypoints the
   // alignment depends on, and a candidate not found again is dropped.
-  Result<std::vector<DetectedFace>> Detect(const cv::Mat& rgb);
+  // Faces narrower than `min_face_px` (pixels of `rgb`) are not searched
+  // for, and candidates narrower than it are not refined.
+  Result<std::vector<DetectedFace>> Detect(const cv::Mat& rgb, int min_face_px);
 
  private:
   // Appends the detections of one pass scoring at least `min_score`.
