@@ -51,6 +51,10 @@ class Scenario {
     auto profiles = Tdm(stack_.home(), args);
     ASSERT_EQ(profiles.exit_code, 0) << profiles.out;
     ASSERT_EQ(profiles.LastId(), subject_id);
+    args.push_back("--faces");  // the same photos, as faces too
+    auto faces = Tdm(stack_.home(), args);
+    ASSERT_EQ(faces.exit_code, 0) << faces.out;
+    ASSERT_NE(faces.out.find("3 face(s) registered"), std::string::npos) << faces.out;
     auto site = Tdm(stack_.home(), {"site", "add", "--name", "forum", "--allow-private",
                                     origin_ + site_.seed_path});
     ASSERT_EQ(site.exit_code, 0) << site.out;
@@ -111,8 +115,18 @@ void ExpectCorrectOutcome(const Scenario& s, const LocalStack& stack, int64_t cr
       "SELECT DISTINCT s.image_url FROM matches m JOIN sightings s ON s.id = m.sighting_id"
       " WHERE m.subject_id = " +
       subject);
-  EXPECT_EQ(matched, ToSet(s.site().victim_copies)) << stack.Logs();
+  StringSet expected = ToSet(s.site().victim_copies);
+  expected.insert(s.site().face_only.begin(), s.site().face_only.end());
+  EXPECT_EQ(matched, expected) << stack.Logs();
   EXPECT_TRUE(Intersect(matched, ToSet(s.site().decoys)).empty());
+  // The face-swap fake and the unregistered photo: found by face alone, each
+  // waiting for review with its face's box and distance.
+  StringSet by_face = s.Paths(
+      "SELECT DISTINCT s.image_url FROM matches m JOIN sightings s ON s.id = m.sighting_id"
+      " WHERE m.kind = 'face' AND m.face_distance < 0.5 AND cardinality(m.face_box) = 4"
+      " AND m.subject_id = " +
+      subject);
+  EXPECT_EQ(by_face, ToSet(s.site().face_only));
 
   // Every decoy was fetched and hashed (so "not matched" means something).
   StringSet hashed = s.Paths(
@@ -131,8 +145,13 @@ void ExpectCorrectOutcome(const Scenario& s, const LocalStack& stack, int64_t cr
   // confirmed the near-exact matches; the others wait for a person, and only
   // confirmed matches are drafted.
   EXPECT_EQ(s.Count("SELECT count(*) FROM matches WHERE subject_id = " + subject +
-                    " AND reviewed_at IS NULL AND (status = 'confirmed') <> (distance <= 10)"),
+                    " AND reviewed_at IS NULL AND kind <> 'face'"
+                    " AND (status = 'confirmed') <> (distance <= 10)"),
             0);
+  EXPECT_EQ(s.Count("SELECT count(*) FROM matches WHERE subject_id = " + subject +
+                    " AND reviewed_at IS NULL AND kind = 'face' AND status <> 'pending_review'"),
+            0)
+      << "face matches are never confirmed without a person";
   EXPECT_EQ(s.Count("SELECT count(*) FROM takedown_items i JOIN takedowns t"
                     " ON t.id = i.takedown_id WHERE t.subject_id = " +
                     subject),

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "admin.h"
+#include "face_profiles.h"
 #include "matches.h"
 #include "tdm/demo/leak_site.h"
 #include "tdm/demo/static_server.h"
@@ -48,8 +49,10 @@ int RunDemoCommand(const Home& home, const Args& args) {
   for (const auto& p : site->victim_photos) photos.push_back(p.string());
   auto profiles = AddProfiles(home, *subject, photos);
   if (!profiles.ok()) return Fail(profiles.status());
+  auto faces = AddFaceProfiles(home, *subject, photos);
+  if (!faces.ok()) return Fail(faces.status());
   std::cout << "registered demo victim as subject " << *subject << ": " << profiles->added
-            << " photo(s) hashed, none stored\n";
+            << " photo(s) hashed and " << faces->added << " face(s) embedded, none stored\n";
 
   auto site_id = AddSite(home, "Demo leak forum", seed, /*allow_private=*/true);
   if (!site_id.ok()) return Fail(site_id.status());

@@ -79,6 +79,9 @@ Result<LeakSite> GenerateLeakSite(const LeakSiteOptions& options) {
       case Role::kVictimCopy:
         site.victim_copies.push_back(path);
         break;
+      case Role::kFaceOnly:
+        site.face_only.push_back(path);
+        break;
       case Role::kDecoy:
         site.decoys.push_back(path);
         break;
@@ -108,7 +111,7 @@ Result<LeakSite> GenerateLeakSite(const LeakSiteOptions& options) {
   }
 
   for (auto* list : {&site.in_scope_pages, &site.out_of_scope_links, &site.victim_copies,
-                     &site.decoys, &site.broken_images, &site.bad_pages}) {
+                     &site.face_only, &site.decoys, &site.broken_images, &site.bad_pages}) {
     std::sort(list->begin(), list->end());
   }
   return site;

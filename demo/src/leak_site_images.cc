@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <opencv2/photo.hpp>
 
 #include "tdm/demo/leak_site.h"
 
@@ -180,6 +181,27 @@ Result<cv::Mat> Decode(const Bytes& bytes, const fs::path& from) {
   return img;
 }
 
+Result<cv::Mat> LoadPhoto(const fs::path& path) {
+  auto bytes = ReadBytes(path);
+  if (!bytes.ok()) return bytes.status();
+  return Decode(*bytes, path);
+}
+
+// `face`'s face blended onto `body` with cv::seamlessClone, the way face-swap
+// fakes are made. dlib's crops align every face alike, so the faces of two
+// crops of one size sit in the same place: an ellipse over eyes, nose and
+// mouth is carried across as it is.
+cv::Mat FaceSwapped(const cv::Mat& face, const cv::Mat& body) {
+  cv::Mat mask(face.size(), CV_8UC1, cv::Scalar(0));
+  const cv::Point centre(face.cols * 74 / 150, face.rows * 78 / 150);
+  cv::ellipse(mask, centre, cv::Size(face.cols * 42 / 150, face.rows * 56 / 150), 0, 0, 360,
+              cv::Scalar(255), cv::FILLED);
+  const cv::Rect area = cv::boundingRect(mask);
+  cv::Mat out;
+  cv::seamlessClone(face, body, mask, (area.tl() + area.br()) / 2, out, cv::NORMAL_CLONE);
+  return out;
+}
+
 }  // namespace
 
 Result<ImageSet> MakeImages(const fs::path& photos_dir, uint32_t seed) {
@@ -189,6 +211,9 @@ Result<ImageSet> MakeImages(const fs::path& photos_dir, uint32_t seed) {
   // The victim: 3 photos chosen by the seed, each edited every way.
   auto victim = PhotosOf(photos_dir, kVictim);
   if (!victim.ok()) return victim.status();
+  if (victim->size() < 5) {
+    return Status::InvalidArgument("expected at least 5 photos of " + std::string(kVictim));
+  }
   const std::vector<size_t> victim_pick = ShuffledIndices(victim->size(), seed);
   for (int k = 0; k < 3; ++k) {
     const fs::path& path = (*victim)[victim_pick[k]];
@@ -205,6 +230,26 @@ Result<ImageSet> MakeImages(const fs::path& photos_dir, uint32_t seed) {
       set.images.push_back(Edited(*photo, edit, Role::kVictimCopy, next_pair));
     ++next_pair;
     set.trap_images.push_back(Encode(Scaled(*photo, 1.2), ".jpg", 50));
+  }
+
+  // Face only: two photos of the victim never registered, enlarged like the
+  // originals; the first one's face swapped onto another man's photo.
+  auto swap_face = LoadPhoto((*victim)[victim_pick[3]]);
+  auto unseen = LoadPhoto((*victim)[victim_pick[4]]);
+  auto bodies = PhotosOf(photos_dir, kPlainDecoys[1]);
+  if (!bodies.ok()) return bodies.status();
+  auto body = LoadPhoto((*bodies)[ShuffledIndices(bodies->size(), seed + 2)[0]]);
+  for (const auto* r : {&swap_face, &unseen, &body}) {
+    if (!r->ok()) return r->status();
+  }
+  for (const cv::Mat& img :
+       {FaceSwapped(Scaled(*swap_face, kVictimOriginalScale), Scaled(*body, kVictimOriginalScale)),
+        Scaled(*unseen, kVictimOriginalScale)}) {
+    SiteImage image;
+    image.ext = ".jpg";
+    image.role = Role::kFaceOnly;
+    image.bytes = Encode(img, ".jpg", 85);
+    set.images.push_back(std::move(image));
   }
 
   // Other people, unedited: every photo of two Johns.

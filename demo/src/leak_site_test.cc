@@ -177,13 +177,15 @@ TEST_F(LeakSiteTest, EveryReferencedImageIsInExactlyOneList) {
   EXPECT_GE(srcsets, 3);
   EXPECT_GE(lazy, 3);
   std::set<std::string> listed;
-  for (const auto* list : {&site_.victim_copies, &site_.decoys, &site_.broken_images}) {
+  for (const auto* list :
+       {&site_.victim_copies, &site_.face_only, &site_.decoys, &site_.broken_images}) {
     for (const auto& path : *list) {
       EXPECT_TRUE(listed.insert(path).second) << "listed twice: " << path;
     }
   }
   EXPECT_EQ(referenced, listed);
   EXPECT_EQ(site_.victim_copies.size(), 18u);  // 3 photos x 6 edits
+  EXPECT_EQ(site_.face_only.size(), 2u);       // a face-swap fake, an unregistered photo
   EXPECT_GE(site_.decoys.size(), 22u + 12u);
   EXPECT_EQ(site_.broken_images.size(), 3u);
   const std::regex name_re(R"(/forum/media/img-\d{4}\.(jpg|png))");

@@ -48,6 +48,11 @@ struct LeakSite {
   std::vector<std::string> out_of_scope_links;
   // Images referenced by in-scope pages, each path in exactly one list:
   std::vector<std::string> victim_copies;  // edited copies of victim photos: must match
+  // The victim's face where no registered photo is: a face-swap fake (their
+  // face from a photo never registered, blended onto another man's photo with
+  // cv::seamlessClone) and another unregistered photo of them. No hash finds
+  // these; a face profile made from victim_photos must.
+  std::vector<std::string> face_only;
   std::vector<std::string> decoys;         // other Johns, synthetic images: must not match
   std::vector<std::string> broken_images;  // garbage bytes, JPEG cut before its scan, missing
   // In-scope pages that fail: a 404, one that StaticServer drops
@@ -65,7 +70,7 @@ Result<LeakSite> GenerateLeakSite(const LeakSiteOptions& options);
 // Implementation detail shared by leak_site*.cc; not for callers.
 namespace leak_site_internal {
 
-enum class Role { kVictimCopy, kDecoy, kBroken };
+enum class Role { kVictimCopy, kFaceOnly, kDecoy, kBroken };
 
 struct SiteImage {
   std::string file;  // name under /forum/media/, assigned after shuffling
