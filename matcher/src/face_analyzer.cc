@@ -202,6 +202,7 @@ Result<std::vector<FoundFace>> FaceAnalyzer::FindFaces(std::span<const uint8_t> 
     cv::cvtColor(decoded->pixels, rgb, cv::COLOR_BGR2RGB);
   }
   // Work on a bounded size; boxes are reported in the decoded image's pixels.
+  const cv::Size original = rgb.size();
   double to_original = 1;
   const int longer = std::max(rgb.cols, rgb.rows);
   if (longer > impl_->options.max_side) {
@@ -210,8 +211,7 @@ Result<std::vector<FoundFace>> FaceAnalyzer::FindFaces(std::span<const uint8_t> 
     to_original = 1 / shrink;
   }
 
-  const int min_face_px =
-      static_cast<int>(std::ceil(impl_->options.min_face_px / to_original));
+  const int min_face_px = static_cast<int>(std::ceil(impl_->options.min_face_px / to_original));
   auto detected = impl_->detector.Detect(rgb, min_face_px);
   if (!detected.ok()) return detected.status();
   std::vector<FoundFace> faces;
@@ -221,10 +221,14 @@ Result<std::vector<FoundFace>> FaceAnalyzer::FindFaces(std::span<const uint8_t> 
     auto embedding = impl_->Embed(rgb, face);
     if (!embedding.ok()) continue;  // a face outside the image: nothing to embed
     FoundFace found;
-    found.box = {static_cast<int>(std::lround(face.box.x * to_original)),
-                 static_cast<int>(std::lround(face.box.y * to_original)),
-                 static_cast<int>(std::lround(face.box.width * to_original)),
-                 static_cast<int>(std::lround(face.box.height * to_original))};
+    // The detector's box reaches past the face, and past the image for a face
+    // at its edge: reported within the image.
+    const cv::Rect box = cv::Rect(static_cast<int>(std::lround(face.box.x * to_original)),
+                                  static_cast<int>(std::lround(face.box.y * to_original)),
+                                  static_cast<int>(std::lround(face.box.width * to_original)),
+                                  static_cast<int>(std::lround(face.box.height * to_original))) &
+                         cv::Rect(0, 0, original.width, original.height);
+    found.box = {box.x, box.y, box.width, box.height};
     found.score = face.score;
     found.embedding = *embedding;
     faces.push_back(found);

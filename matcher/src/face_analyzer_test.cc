@@ -219,7 +219,9 @@ TEST_F(FaceAnalyzerTest, CrowdEdgeAndSmallFaces) {
   auto at_edge = analyzer_->FindFaces(Encode(edge), {});
   ASSERT_TRUE(at_edge.ok());
   ASSERT_EQ(at_edge->size(), 1u);
-  EXPECT_GT(at_edge->front().box.x, 640 - 150);
+  const FaceBox edge_box = at_edge->front().box;
+  EXPECT_GT(edge_box.x, 640 - 150);
+  EXPECT_LE(edge_box.x + edge_box.width, 640) << "boxes are reported within the image";
 
   // A face 20 px wide: below the default minimum it is not reported; asked
   // for, it is found where it is.
@@ -250,8 +252,14 @@ TEST_F(FaceAnalyzerTest, AFaceFillingThePhotoIsOneFace) {
     cv::Mat close_up, portrait;
     cv::resize(chip, close_up, cv::Size(450, 450), 0, 0, cv::INTER_CUBIC);
     cv::copyMakeBorder(chip, portrait, 75, 75, 75, 75, cv::BORDER_CONSTANT, cv::Scalar::all(190));
-    EXPECT_LT(FaceDistance(One(close_up).embedding, One(portrait).embedding), 0.3f)
-        << person.path();
+    const FoundFace face = One(close_up);
+    EXPECT_LT(FaceDistance(face.embedding, One(portrait).embedding), 0.3f) << person.path();
+    // Its box reaches past the photo's edges; it is reported within them.
+    EXPECT_GE(face.box.x, 0);
+    EXPECT_GE(face.box.y, 0);
+    EXPECT_LE(face.box.x + face.box.width, close_up.cols);
+    EXPECT_LE(face.box.y + face.box.height, close_up.rows);
+    EXPECT_GT(face.box.width, close_up.cols / 2);
   }
 }
 

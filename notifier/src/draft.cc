@@ -84,8 +84,9 @@ std::string Heading(std::string_view text) {
 }
 
 struct ImageEntry {
-  std::set<size_t> pages;  // 1-based indices into the page list
-  std::string first_seen;  // earliest non-empty first_seen_utc
+  std::set<size_t> pages;    // 1-based indices into the page list
+  std::string first_seen;    // earliest non-empty first_seen_utc
+  bool by_face_only = true;  // until a sighting says it is a copy of a work
 };
 
 // The material in section 2: pages and images, each URL once, sorted.
@@ -111,6 +112,7 @@ Material CollectMaterial(const std::vector<InfringingItem>& items) {
       const auto it = std::lower_bound(m.pages.begin(), m.pages.end(), page);
       entry.pages.insert(static_cast<size_t>(it - m.pages.begin()) + 1);
     }
+    entry.by_face_only = entry.by_face_only && item.by_face_only;
     const std::string seen = OneLine(item.first_seen_utc, " ");
     if (!seen.empty() && (entry.first_seen.empty() || seen < entry.first_seen)) {
       entry.first_seen = seen;
@@ -119,14 +121,26 @@ Material CollectMaterial(const std::vector<InfringingItem>& items) {
   return m;
 }
 
+size_t CountByFaceOnly(const Material& m) {
+  return static_cast<size_t>(std::count_if(m.images.begin(), m.images.end(),
+                                           [](const auto& e) { return e.second.by_face_only; }));
+}
+
 std::string MaterialSection(const Material& m, const std::string& host) {
   std::string out = Heading("2. INFRINGING MATERIAL AND INFORMATION TO LOCATE IT");
   if (m.pages.empty() && m.images.empty()) {
     return out + Placeholder("location of the material (URLs)") + "\n";
   }
+  const size_t by_face = CountByFaceOnly(m);
   out += Wrap("The following material on " + host +
-              " reproduces the works identified in section 1 and is an intimate visual depiction "
-              "of me. Pages where it appears:");
+              (by_face == m.images.size() && !m.images.empty()
+                   ? " is an intimate visual depiction of me."
+               : by_face > 0 ? " reproduces the works identified in section 1 (except the "
+                               "images marked as showing my face) and is an intimate "
+                               "visual depiction of me."
+                             : " reproduces the works identified in section 1 and is an "
+                               "intimate visual depiction of me.") +
+              " Pages where it appears:");
   out += "\n";
   for (size_t i = 0; i < m.pages.size(); ++i) {
     out += "  P" + std::to_string(i + 1) + ". " + m.pages[i] + "\n";
@@ -148,22 +162,50 @@ std::string MaterialSection(const Material& m, const std::string& host) {
     if (!entry.first_seen.empty()) {
       note += (note.empty() ? "first observed " : "; first observed ") + entry.first_seen;
     }
+    if (entry.by_face_only) {
+      note += std::string(note.empty() ? "" : "; ") +
+              "shows my face; not a copy of the works in section 1 (TAKE IT DOWN Act only)";
+    }
     if (!note.empty()) out += Wrap(note, "     ");
   }
   return out;
 }
 
-std::string WorksSection(size_t image_count) {
+std::string WorksSection(size_t image_count, size_t by_face_only) {
+  // Images found by face alone are no copies of the works; the rest are.
+  const size_t copies = image_count - by_face_only;
+  const std::string listed = by_face_only > 0 ? "unmarked image" : "image";
   std::string text =
-      image_count == 1
-          ? "The work is a photograph of myself, in which I own the copyright. The image listed in "
-            "section 2 is a copy of it, possibly resized, recompressed or overlaid with a "
-            "watermark."
-          : "The works are photographs of myself, in which I own the copyright. Each image listed "
-            "in section 2 is a copy of one of them, possibly resized, recompressed or overlaid "
-            "with a watermark. As this notice covers several works on one site, the images listed "
-            "in section 2 also serve as a representative list of the works.";
-  return Heading("1. IDENTIFICATION OF THE COPYRIGHTED WORKS AND OF THE DEPICTION") + Wrap(text);
+      copies == 1
+          ? "The work is a photograph of myself, in which I own the copyright. The " + listed +
+                " listed in section 2 is a copy of it, possibly resized, recompressed or overlaid "
+                "with a watermark."
+          : "The works are photographs of myself, in which I own the copyright. Each " + listed +
+                " listed in section 2 is a copy of one of them, possibly resized, recompressed or "
+                "overlaid with a watermark. As this notice covers several works on one site, those "
+                "images also serve as a representative list of the works.";
+  if (image_count > 0 && copies == 0) {
+    text =
+        "No image listed in section 2 is claimed as a copy of a copyrighted work. Each shows my "
+        "face in an intimate visual depiction that I did not consent to publish: a photograph of "
+        "me, or an image digitally altered or fabricated to show my face (a digital forgery). "
+        "This notice is a removal request under the TAKE IT DOWN Act for them.";
+  } else if (by_face_only > 0) {
+    text +=
+        "\n\nImages marked in section 2 as showing my face are not claimed as copies of these "
+        "works: each shows my face in an intimate visual depiction that I did not consent to "
+        "publish, a photograph of me or an image digitally altered or fabricated to show my face "
+        "(a digital forgery). For them this notice is a removal request under the TAKE IT DOWN "
+        "Act only.";
+  }
+  std::string out = Heading("1. IDENTIFICATION OF THE COPYRIGHTED WORKS AND OF THE DEPICTION");
+  for (size_t start = 0; start <= text.size();) {  // paragraphs, a blank line apart
+    const size_t end = std::min(text.find("\n\n", start), text.size());
+    if (start > 0) out += "\n";
+    out += Wrap(std::string_view(text).substr(start, end - start));
+    start = end + 2;
+  }
+  return out;
 }
 
 }  // namespace
@@ -222,7 +264,7 @@ Draft DraftTakedown(const DraftInput& input) {
       "Copyright Act, 17 U.S.C. 512(c)(3), and a removal request under the TAKE IT DOWN "
       "Act, 47 U.S.C. 223a. It concerns images of me published on " +
       host + " without my consent. Please remove them or disable access to them.");
-  b += WorksSection(material.images.size());
+  b += WorksSection(material.images.size(), CountByFaceOnly(material));
   b += MaterialSection(material, host);
 
   b += Heading("3. CONTACT DETAILS OF THE NOTIFYING PARTY");

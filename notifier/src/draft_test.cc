@@ -195,5 +195,41 @@ TEST(DraftTest, HostileUrlsKeptVerbatimButCannotInjectLines) {
   EXPECT_EQ(h.body.find("\nX-Injected"), std::string::npos);
 }
 
+// A face swap is no copy of the subject's photographs: it is marked, and
+// claimed under the TAKE IT DOWN Act alone.
+TEST(DraftTest, ImagesFoundByFaceAloneAreNotClaimedAsCopies) {
+  DraftInput in = FullInput();
+  in.items.push_back({"https://leaks.example/t/4.html", "https://leaks.example/m/swap.jpg", 0,
+                      "2026-05-22T00:00:00Z", /*by_face_only=*/true});
+  // The same image also found as a copy on another page: a copy, unmarked.
+  in.items.push_back({"https://leaks.example/t/4.html", "https://leaks.example/m/c.png", 0, "",
+                      /*by_face_only=*/true});
+  const Draft d = DraftTakedown(in);
+  const std::string flat = Flat(d.body);
+  EXPECT_EQ(CountSubstring(flat,
+                           "shows my face; not a copy of the works in section 1 (TAKE IT "
+                           "DOWN Act only)"),
+            1)
+      << d.body;
+  const size_t swap = flat.find("https://leaks.example/m/swap.jpg");
+  ASSERT_NE(swap, std::string::npos);
+  EXPECT_NE(flat.find("shows my face", swap), std::string::npos);
+  EXPECT_NE(flat.find("in which I own the copyright"), std::string::npos);
+  EXPECT_NE(flat.find("Images marked in section 2 as showing my face are not claimed as copies"),
+            std::string::npos);
+  EXPECT_NE(flat.find("(except the images marked as showing my face)"), std::string::npos);
+  EXPECT_TRUE(d.missing.empty());
+  EXPECT_EQ(CountUrl(d.body, "https://leaks.example/m/swap.jpg"), 1);
+
+  DraftInput only = FullInput();
+  for (auto& item : only.items) item.by_face_only = true;
+  const std::string all = Flat(DraftTakedown(only).body);
+  EXPECT_NE(all.find("No image listed in section 2 is claimed as a copy of a copyrighted work"),
+            std::string::npos);
+  EXPECT_EQ(all.find("in which I own the copyright"), std::string::npos);
+  EXPECT_EQ(all.find("reproduces the works"), std::string::npos);
+  EXPECT_EQ(CountSubstring(all, "shows my face; not a copy"), 3);  // a.jpg, b.jpg, c.png
+}
+
 }  // namespace
 }  // namespace tdm::notifier

@@ -63,13 +63,14 @@ class PgTakedownStore final : public TakedownStore {
       in.drafted_at_utc = subj[4].as<std::string>();
       auto items = tx.exec_params(
           "SELECT i.page_url, i.image_url, m.distance,"
-          " to_char(s.first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
+          " to_char(s.first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'),"
+          " m.kind = 'face'"
           " FROM takedown_items i JOIN matches m ON m.id = i.match_id"
           " JOIN sightings s ON s.id = m.sighting_id WHERE i.takedown_id = $1 ORDER BY i.id",
           out.takedown_id);
       for (const auto& row : items) {
         in.items.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int>(),
-                            row[3].as<std::string>()});
+                            row[3].as<std::string>(), row[4].as<bool>()});
       }
       Draft d = draft(in);
       tx.exec_params(

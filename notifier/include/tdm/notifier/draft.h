@@ -27,6 +27,11 @@ struct InfringingItem {
   std::string image_url;
   int distance = 0;
   std::string first_seen_utc;  // ISO 8601, e.g. "2026-05-20T10:00:00Z"; may be empty
+  // Found by the subject's face alone, not as a copy of a registered photo:
+  // a face swap or other digital forgery, or a photo of them they never
+  // registered. Claimed under the TAKE IT DOWN Act only, never as a copy of
+  // their copyrighted works.
+  bool by_face_only = false;
 };
 
 struct DraftInput {
@@ -48,7 +53,8 @@ struct Draft {
 
 // Drafts one notice to the operator / designated agent of `input.host` that
 // serves both as a DMCA notice (17 U.S.C. 512(c)(3)(A)) and as a TAKE IT DOWN
-// Act removal request (47 U.S.C. 223a). Sections: identification of the
+// Act removal request (47 U.S.C. 223a); images found by face alone are
+// marked and claimed under the TAKE IT DOWN Act only. Sections: identification of the
 // works / depiction, the material with every page and image URL (each listed
 // once, sorted, numbered; images cross-reference the pages they appear on),
 // contact details, the good-faith, non-consent and accuracy / penalty-of-
