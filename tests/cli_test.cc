@@ -71,6 +71,13 @@ TEST_F(Cli, ErrorsAreOneLineAndNonZero) {
       {{"profile", "delete", "999999"}, "not found: profile 999999"},
       {{"hashes", "import", "/nonexistent.txt", "--list", "x"}, "not found"},
       {{"subject", "add", "--name", "X", "--auto-confirm-distance", "40"}, "-1 (never) to 31"},
+      {{"subject", "delete", "999999"}, "not found: subject 999999"},
+      {{"profile", "delete", "--faces", "999999"}, "not found: face profile 999999"},
+      {{"site", "politeness", "1", "--delay-ms", "0"}, "--reason is required"},
+      {{"site", "politeness", "1", "--concurrency", "0", "--reason", "r"}, "1..64"},
+      {{"site", "politeness", "1", "--default", "--delay-ms", "5"}, "cannot be combined"},
+      {{"site", "politeness", "999999", "--delay-ms", "5", "--reason", "r"},
+       "not found: site 999999"},
   };
   for (const auto& c : cases) {
     auto r = Tdm(home(), c.args);

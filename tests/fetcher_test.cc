@@ -12,6 +12,17 @@
 namespace tdm {
 namespace {
 
+FetchRequest Request(const std::string& url, bool allow_private = true, int64_t max = 1 << 20,
+                     const std::string& host_key = "", HostGate::Policy politeness = {}) {
+  FetchRequest r;
+  r.url = url;
+  r.max_bytes = max;
+  r.allow_private = allow_private;
+  r.host_key = host_key;
+  r.politeness = politeness;
+  return r;
+}
+
 class Fetcher : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -33,7 +44,7 @@ class Fetcher : public ::testing::Test {
     FetcherOptions o;
     o.total_timeout = std::chrono::milliseconds(1500);
     auto f = MakeCurlFetcher(o);
-    return f->FetchAll({{base_ + path, max, allow_private}})[0];
+    return f->FetchAll({Request(base_ + path, allow_private, max)})[0];
   }
 
   std::filesystem::path root_;
@@ -73,15 +84,53 @@ TEST_F(Fetcher, DroppedConnectionSlowServerAndRedirectLoopAreUnavailable) {
   o.total_timeout = std::chrono::milliseconds(1500);
   o.max_redirects = 3;
   auto f = MakeCurlFetcher(o);
-  auto rs = f->FetchAll({{base_ + "/fault/drop-x.html", 1 << 20, true},
-                         {base_ + "/fault/slow-x.html", 1 << 20, true},
-                         {base_ + "/fault/redirect-loop", 1 << 20, true},
-                         {base_ + "/page.html", 1 << 20, true}});
+  auto rs =
+      f->FetchAll({Request(base_ + "/fault/drop-x.html"), Request(base_ + "/fault/slow-x.html"),
+                   Request(base_ + "/fault/redirect-loop"), Request(base_ + "/page.html")});
   ASSERT_EQ(rs.size(), 4u);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(rs[i].status.code(), Status::Code::kUnavailable) << rs[i].url;
   }
   EXPECT_TRUE(rs[3].status.ok()) << "one bad server does not spoil the batch";
+}
+
+// Politeness: one host's requests start at least min_interval apart, at most
+// max_concurrency at a time, and the spacing carries over to the next batch;
+// other hosts do not wait.
+TEST_F(Fetcher, PolitenessSpacesStartsAndCapsConcurrencyPerHost) {
+  using Clock = std::chrono::steady_clock;
+  FetcherOptions o;
+  o.total_timeout = std::chrono::milliseconds(1000);
+  auto f = MakeCurlFetcher(o);
+  const HostGate::Policy polite{std::chrono::milliseconds(200), 2};
+  std::vector<FetchRequest> batch;
+  for (int i = 0; i < 5; ++i)
+    batch.push_back(Request(base_ + "/page.html", true, 1 << 20, "h", polite));
+  batch.push_back(Request(base_ + "/page.html?other", true, 1 << 20, "other-host", polite));
+  const auto first_call = Clock::now();
+  auto rs = f->FetchAll(batch);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(rs[i].status.ok()) << rs[i].status.ToString();
+    EXPECT_GE(rs[i].started_after, 0.2 * i - 0.005) << i;
+    EXPECT_LT(rs[i].started_after, 0.2 * i + 0.4) << i;
+  }
+  EXPECT_LT(rs[5].started_after, 0.1) << "another host does not wait";
+  const auto last_start = first_call + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(rs[4].started_after));
+  const auto second_call = Clock::now();
+  auto next = f->FetchAll({Request(base_ + "/page.html", true, 1 << 20, "h", polite)});
+  const auto next_start = second_call + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(next[0].started_after));
+  EXPECT_GE(next_start - last_start, std::chrono::milliseconds(195)) << "spacing across batches";
+
+  // Three slow requests (each held until the 1 s timeout), two at a time.
+  const HostGate::Policy two{std::chrono::milliseconds(0), 2};
+  auto slow = f->FetchAll({Request(base_ + "/fault/slow-1.html", true, 1 << 20, "s", two),
+                           Request(base_ + "/fault/slow-2.html", true, 1 << 20, "s", two),
+                           Request(base_ + "/fault/slow-3.html", true, 1 << 20, "s", two)});
+  EXPECT_LT(slow[0].started_after, 0.1);
+  EXPECT_LT(slow[1].started_after, 0.1);
+  EXPECT_GE(slow[2].started_after, 0.9) << "the third waits for a slot";
 }
 
 }  // namespace

@@ -64,6 +64,10 @@ TEST(RetroHunt, VictimRegisteredAfterTheCrawlFindsTheLeakWithoutRecrawl) {
   auto site_id = Tdm(stack.home(), {"site", "add", "--name", "forum", "--allow-private",
                                     origin + site->seed_path});
   ASSERT_EQ(site_id.exit_code, 0) << site_id.out;
+  ASSERT_EQ(Tdm(stack.home(), {"site", "politeness", site_id.LastWord(), "--delay-ms", "0",
+                               "--reason", "test server on loopback"})
+                .exit_code,
+            0);
   auto crawl = Tdm(stack.home(), {"crawl", "--site", site_id.LastWord(), "--wait"});
   ASSERT_EQ(crawl.exit_code, 0) << crawl.out << stack.Logs();
   ASSERT_EQ(Count(stack, "SELECT count(*) FROM matches"), 0);

@@ -6,6 +6,7 @@
 #include "admin.h"
 #include "face_profiles.h"
 #include "matches.h"
+#include "site_settings.h"
 #include "tdm/demo/leak_site.h"
 #include "tdm/demo/static_server.h"
 
@@ -56,6 +57,11 @@ int RunDemoCommand(const Home& home, const Args& args) {
 
   auto site_id = AddSite(home, "Demo leak forum", seed, /*allow_private=*/true);
   if (!site_id.ok()) return Fail(site_id.status());
+  // Real sites get 1 s between requests and 2 at a time; this one runs here.
+  auto politeness = SetSitePoliteness(home, *site_id,
+                                      {0, 8, "the demo forum is served from this machine", false});
+  if (!politeness.ok()) return Fail(politeness.status());
+  std::cout << "watching site " << *site_id << ", politeness override: " << *politeness << "\n";
   auto crawl = StartCrawl(home, *site_id);
   if (!crawl.ok()) return Fail(crawl.status());
   std::cout << "crawling site " << *site_id << " (crawl " << *crawl << ") ...\n";

@@ -15,6 +15,7 @@
 #include "hashes.h"
 #include "matches.h"
 #include "service_commands.h"
+#include "site_settings.h"
 #include "stack.h"
 #include "tdm/common/metrics.h"
 #include "tdm/common/pg.h"
@@ -43,6 +44,8 @@ data
   profile add --subject ID --faces FILE...  the one face in each photo, kept as an embedding only
   profile delete [--faces] ID
   site add --name NAME URL [--allow-private]
+  site politeness ID [--delay-ms N] [--concurrency N] --reason TEXT | --default
+                                          per-site override of 1 s and 2 per host
   crawl --site ID [--wait] [--timeout SECONDS]
   matches list [--subject ID] [--status pending_review|confirmed|rejected] [--json]
   matches confirm ID...                   only confirmed matches are drafted into requests
@@ -155,6 +158,30 @@ int SiteAdd(const Home& home, const Args& a) {
       AddSite(home, a.Get("--name").value_or(""), a.positional()[0], a.Has("--allow-private"));
   if (!id.ok()) return Fail(id);
   std::cout << "site " << *id << "\n";
+  return 0;
+}
+
+int SitePoliteness(const Home& home, const Args& a) {
+  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one site id"));
+  auto id = ParseId(a.positional()[0], "site id");
+  if (!id.ok()) return Fail(id);
+  PolitenessOverride change;
+  for (auto [flag, field] : {std::pair{"--delay-ms", &change.delay_ms},
+                             std::pair{"--concurrency", &change.concurrency}}) {
+    if (auto v = a.Get(flag)) {
+      char* end = nullptr;
+      const long n = std::strtol(v->c_str(), &end, 10);
+      if (v->empty() || *end != '\0') {
+        return Fail(Status::InvalidArgument(std::string(flag) + " must be a number"));
+      }
+      *field = static_cast<int>(n);
+    }
+  }
+  change.reason = a.Get("--reason").value_or("");
+  change.clear = a.Has("--default");
+  auto now = SetSitePoliteness(home, *id, change);
+  if (!now.ok()) return Fail(now);
+  std::cout << "politeness: " << *now << "; site " << *id << "\n";
   return 0;
 }
 
@@ -302,6 +329,8 @@ const std::map<std::string, Command>& Commands() {
       {"profile add", {{"--subject"}, {"--faces"}, ProfileAdd, true}},
       {"profile delete", {{}, {"--faces"}, ProfileDelete, true}},
       {"site add", {{"--name"}, {"--allow-private"}, SiteAdd, true}},
+      {"site politeness",
+       {{"--delay-ms", "--concurrency", "--reason"}, {"--default"}, SitePoliteness, true}},
       {"crawl", {{"--site", "--timeout"}, {"--wait"}, Crawl}},
       {"matches list", {{"--subject", "--status"}, {"--json"}, MatchesList}},
       {"matches confirm", {{}, {}, MatchesConfirm, true}},

@@ -14,13 +14,14 @@
 namespace tdm::cli {
 namespace {
 
-// A positive integer from the environment, or the default.
+// A non-negative integer from the environment, or the default (config
+// validation refuses values out of range with one line).
 int64_t EnvInt(const char* name, int64_t fallback) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return fallback;
   char* end = nullptr;
   long long n = std::strtoll(v, &end, 10);
-  return (end && *end == '\0' && n > 0) ? n : fallback;
+  return (end && *end == '\0' && n >= 0) ? n : fallback;
 }
 
 // A number from the environment, or the default when unset or malformed.
@@ -64,6 +65,9 @@ int RunCrawlerCommand(const Home& home, const Args& args) {
   c.pg_dsn = e->pg_dsn;
   c.batch_size = static_cast<size_t>(EnvInt("TDM_CRAWLER_BATCH", 32));
   c.max_page_bytes = EnvInt("TDM_CRAWLER_MAX_PAGE_BYTES", c.max_page_bytes);
+  c.host_delay = std::chrono::milliseconds(EnvInt("TDM_CRAWL_DELAY_MS", c.host_delay.count()));
+  c.host_concurrency = static_cast<int>(EnvInt("TDM_CRAWL_HOST_CONCURRENCY", c.host_concurrency));
+  c.fetch.max_per_host = 64;  // the crawler's per-host budget (HostGate) decides
   c.requeue_after = std::chrono::seconds(EnvInt("TDM_REQUEUE_AFTER_S", 60));
   c.metrics_file = MetricsFile(home, args, "crawler");
   return crawler::RunCrawlerService(c);

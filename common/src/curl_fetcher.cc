@@ -24,6 +24,7 @@ struct Transfer {
   FetchResponse* response = nullptr;
   bool too_large = false;
   bool refused = false;
+  bool done = false;
   std::string refused_ip;
   char error[CURL_ERROR_SIZE] = {0};
 };
@@ -131,36 +132,77 @@ class CurlFetcher final : public Fetcher {
   ~CurlFetcher() override { curl_multi_cleanup(multi_); }
 
   std::vector<FetchResponse> FetchAll(const std::vector<FetchRequest>& requests) override {
+    using Clock = HostGate::Clock;
+    const Clock::time_point begin = Clock::now();
     std::vector<FetchResponse> responses(requests.size());
     std::vector<Transfer> transfers(requests.size());
+    std::vector<size_t> waiting;  // indices not started yet, in request order
     for (size_t i = 0; i < requests.size(); ++i) {
-      Transfer& t = transfers[i];
-      t.request = &requests[i];
-      t.response = &responses[i];
+      transfers[i].request = &requests[i];
+      transfers[i].response = &responses[i];
       responses[i].url = requests[i].url;
-      t.easy = curl_easy_init();
-      Configure(t, options_);
-      curl_multi_add_handle(multi_, t.easy);
+      waiting.push_back(i);
     }
     int running = 0;
-    do {
+    while (!waiting.empty() || running > 0) {
+      // Start every request its host's budget allows now; note the earliest
+      // time a waiting one may start.
+      const Clock::time_point now = Clock::now();
+      Clock::time_point wake = now + std::chrono::milliseconds(200);
+      std::erase_if(waiting, [&](size_t i) {
+        const FetchRequest& r = requests[i];
+        if (!r.host_key.empty()) {
+          auto at = gate_.NextStart(r.host_key, r.politeness, now);
+          if (!at) return false;  // at its concurrency limit: after a completion
+          if (*at > now) {
+            wake = std::min(wake, *at);
+            return false;
+          }
+          gate_.Started(r.host_key, now);
+        }
+        Transfer& t = transfers[i];
+        responses[i].started_after = std::chrono::duration<double>(now - begin).count();
+        t.easy = curl_easy_init();
+        Configure(t, options_);
+        curl_multi_add_handle(multi_, t.easy);
+        ++running;
+        return true;
+      });
       CURLMcode mc = curl_multi_perform(multi_, &running);
       if (mc != CURLM_OK) {
         spdlog::error("curl multi: {}", curl_multi_strerror(mc));
         break;
       }
       int queued = 0;
+      bool finished_any = false;
       while (CURLMsg* msg = curl_multi_info_read(multi_, &queued)) {
         if (msg->msg != CURLMSG_DONE) continue;
         Transfer* t = nullptr;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
         Finish(*t, msg->data.result);
+        t->done = true;
+        if (!t->request->host_key.empty()) gate_.Finished(t->request->host_key);
+        finished_any = true;
       }
-      if (running > 0) curl_multi_poll(multi_, nullptr, 0, 200, nullptr);
-    } while (running > 0);
+      if (finished_any) continue;  // a slot may have opened: look at the waiting at once
+      const auto timeout =
+          std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now());
+      if (running > 0 || !waiting.empty()) {
+        curl_multi_poll(multi_, nullptr, 0, static_cast<int>(std::max<int64_t>(1, timeout.count())),
+                        nullptr);
+      }
+    }
     for (Transfer& t : transfers) {
+      if (t.easy == nullptr) continue;
+      if (!t.done) {  // only after a curl multi failure: free the host's slot
+        t.response->status = Status::Unavailable("transfer aborted: the transfer engine failed");
+        if (!t.request->host_key.empty()) gate_.Finished(t.request->host_key);
+      }
       curl_multi_remove_handle(multi_, t.easy);
       curl_easy_cleanup(t.easy);
+    }
+    for (size_t i : waiting) {  // only after a curl multi failure
+      responses[i].status = Status::Unavailable("not started: the transfer engine failed");
     }
     return responses;
   }
@@ -168,6 +210,7 @@ class CurlFetcher final : public Fetcher {
  private:
   FetcherOptions options_;
   CURLM* multi_;
+  HostGate gate_;
 };
 
 }  // namespace

@@ -42,6 +42,8 @@ Status CrawlerConfig::Validate() const {
   }
   if (max_page_bytes < 1024) return Status::InvalidArgument("crawler: max_page_bytes < 1 KiB");
   if (fetch.max_redirects < 0) return Status::InvalidArgument("crawler: max_redirects < 0");
+  if (host_delay.count() < 0) return Status::InvalidArgument("crawler: host_delay < 0");
+  if (host_concurrency < 1) return Status::InvalidArgument("crawler: host_concurrency < 1");
   return Status::Ok();
 }
 
@@ -95,6 +97,11 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
     req.url = item->url;
     req.max_bytes = config_.max_page_bytes;
     req.allow_private = (*claim)->site.allow_private;
+    req.host_key = HostKey(item->url);
+    const SiteSettings& site = (*claim)->site;
+    req.politeness.min_interval = std::chrono::milliseconds(
+        site.crawl_delay_ms.value_or(static_cast<int>(config_.host_delay.count())));
+    req.politeness.max_concurrency = site.max_concurrency.value_or(config_.host_concurrency);
     items.push_back(std::move(*item));
     claims.push_back(std::move(**claim));
     requests.push_back(std::move(req));

@@ -67,7 +67,7 @@ class InMemoryCrawlStore final : public CrawlStore {
 class CrawlerTest : public ::testing::Test {
  protected:
   CrawlerTest()
-      : store_(SiteSettings{1, "http://leaks.example/forum/index.html", false, 100, 5}),
+      : store_(SiteSettings{1, "http://leaks.example/forum/index.html", false, 100, 5, {}, {}}),
         metrics_(registry_),
         crawler_(config_, store_, fetcher_, producer_, metrics_) {}
 
@@ -155,8 +155,7 @@ TEST_F(CrawlerTest, BadPagesAreRecordedCountedAndTheBatchGoesOn) {
   EXPECT_NE(store_.pages["http://leaks.example/forum/away.html"].error.find("out of scope"),
             std::string::npos);
   EXPECT_EQ(store_.pages["http://leaks.example/forum/ok.html"].state, "done");
-  EXPECT_EQ(Published(kImagesTopic),
-            std::set<std::string>{"http://leaks.example/forum/x.jpg"});
+  EXPECT_EQ(Published(kImagesTopic), std::set<std::string>{"http://leaks.example/forum/x.jpg"});
   EXPECT_TRUE(Published(kFrontierTopic).empty());  // nothing followed from the redirect
   EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"http\"}"), 1);
   EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"not_html\"}"), 1);
@@ -176,11 +175,39 @@ TEST_F(CrawlerTest, DatabaseOrBrokerAwayIsUnavailableSoTheBatchIsRetried) {
 
 TEST_F(CrawlerTest, PageOverTheSizeCapFails) {
   config_.max_page_bytes = 2048;
-  fetcher_.Serve("http://leaks.example/forum/big.html", 200, "text/html",
-                 std::string(4096, 'x'));
+  fetcher_.Serve("http://leaks.example/forum/big.html", 200, "text/html", std::string(4096, 'x'));
   ASSERT_TRUE(Crawl("http://leaks.example/forum/big.html").ok());
   EXPECT_EQ(store_.pages["http://leaks.example/forum/big.html"].state, "failed");
   EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"too_large\"}"), 1);
+}
+
+// Every request carries its host's politeness budget: the crawler's defaults
+// (1 s, 2 at a time), or the site's recorded override.
+TEST_F(CrawlerTest, RequestsCarryTheHostsPolitenessBudget) {
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html", "<p>hi</p>");
+  ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
+  ASSERT_EQ(fetcher_.requests_seen.size(), 1u);
+  EXPECT_EQ(fetcher_.requests_seen[0].host_key, "leaks.example");
+  EXPECT_EQ(fetcher_.requests_seen[0].politeness.min_interval, std::chrono::milliseconds(1000));
+  EXPECT_EQ(fetcher_.requests_seen[0].politeness.max_concurrency, 2);
+
+  SiteSettings fast{1, "http://leaks.example:8080/forum/index.html", false, 100, 5, {}, {}};
+  fast.crawl_delay_ms = 0;
+  fast.max_concurrency = 8;
+  InMemoryCrawlStore store(fast);
+  Crawler crawler(config_, store, fetcher_, producer_, metrics_);
+  fetcher_.Serve("http://leaks.example:8080/forum/index.html", 200, "text/html", "<p>hi</p>");
+  store.Queue("http://leaks.example:8080/forum/index.html", 0);
+  ASSERT_TRUE(
+      crawler
+          .HandleBatch({MessageOf(
+              kFrontierTopic,
+              FrontierItem{7, 1, "http://leaks.example:8080/forum/index.html", 0}.Encode())})
+          .ok());
+  ASSERT_EQ(fetcher_.requests_seen.size(), 2u);
+  EXPECT_EQ(fetcher_.requests_seen[1].host_key, "leaks.example:8080");
+  EXPECT_EQ(fetcher_.requests_seen[1].politeness.min_interval, std::chrono::milliseconds(0));
+  EXPECT_EQ(fetcher_.requests_seen[1].politeness.max_concurrency, 8);
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ class PgCrawlStore final : public CrawlStore {
           " FROM crawls c JOIN sites s ON s.id = c.site_id"
           " WHERE u.crawl_id = $1 AND u.url = $2 AND u.state IN ('queued', 'fetching')"
           "   AND c.id = u.crawl_id"
-          " RETURNING s.id, s.seed_url, s.allow_private, s.max_pages, s.max_depth, u.depth",
+          " RETURNING s.id, s.seed_url, s.allow_private, s.max_pages, s.max_depth, u.depth,"
+          " s.crawl_delay_ms, s.max_concurrency",
           item.crawl_id, item.url);
       if (r.empty()) return std::nullopt;
       PageClaim c;
@@ -25,6 +26,8 @@ class PgCrawlStore final : public CrawlStore {
       c.site.max_pages = r[0][3].as<int>();
       c.site.max_depth = r[0][4].as<int>();
       c.depth = r[0][5].as<int>();
+      if (!r[0][6].is_null()) c.site.crawl_delay_ms = r[0][6].as<int>();
+      if (!r[0][7].is_null()) c.site.max_concurrency = r[0][7].as<int>();
       return c;
     });
   }

@@ -180,7 +180,11 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
   }
   std::vector<FetchRequest> requests;
   for (const ImageItem& item : to_fetch) {
-    requests.push_back({item.image_url, config_.limits.max_bytes, item.allow_private});
+    FetchRequest request;
+    request.url = item.image_url;
+    request.max_bytes = config_.limits.max_bytes;
+    request.allow_private = item.allow_private;
+    requests.push_back(std::move(request));
   }
   std::vector<FetchResponse> responses = fetcher_.FetchAll(requests);
   for (size_t i = 0; i < to_fetch.size(); ++i) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tdm/common/host_gate.h"
 #include "tdm/common/status.h"
 
 namespace tdm {
@@ -16,6 +17,11 @@ struct FetchRequest {
   // Loopback, private and link-local targets are refused unless the watched
   // site explicitly allows them (checked on every connection, redirects too).
   bool allow_private = false;
+  // Politeness: requests with the same non-empty host_key share one budget
+  // (see HostGate), kept by the fetcher across FetchAll() calls. A request
+  // waits in the fetcher until its host's budget allows it to start.
+  std::string host_key;
+  HostGate::Policy politeness;
 };
 
 struct FetchResponse {
@@ -25,6 +31,7 @@ struct FetchResponse {
   std::string content_type;
   std::string body;  // held in memory only; callers never persist image bodies
   double seconds = 0;
+  double started_after = 0;  // seconds from the FetchAll() call to this request's start
   // Not ok when no usable response arrived: Refused (SSRF guard, scheme),
   // TooLarge (body cap), Unavailable (DNS, connect, reset, timeout, too many
   // redirects). A 404 is ok here, with http_status 404: the caller decides.
@@ -40,8 +47,9 @@ struct FetcherOptions {
   std::string user_agent = "tdm/0.1 (+takedown monitor)";
 };
 
-// Fetches URLs over HTTP(S). FetchAll() runs a batch concurrently and returns
-// one response per request, in request order. Not thread-safe: one per thread.
+// Fetches URLs over HTTP(S). FetchAll() runs a batch concurrently, within each
+// host's politeness budget, and returns one response per request, in request
+// order. Not thread-safe: one per thread.
 class Fetcher {
  public:
   virtual ~Fetcher() = default;

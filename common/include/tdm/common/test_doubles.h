@@ -59,6 +59,7 @@ class ScriptedFetcher final : public Fetcher {
     std::vector<FetchResponse> out;
     for (const auto& req : requests) {
       fetched.push_back(req.url);
+      requests_seen.push_back(req);
       auto it = table_.find(req.url);
       if (it == table_.end()) {
         FetchResponse r;
@@ -77,6 +78,7 @@ class ScriptedFetcher final : public Fetcher {
     return out;
   }
 
+  std::vector<FetchRequest> requests_seen;  // every request, politeness included
   std::vector<std::string> fetched;
 
  private:

@@ -19,6 +19,10 @@ struct SiteSettings {
   bool allow_private = false;
   int max_pages = 10000;
   int max_depth = 20;
+  // Per-site politeness overrides (recorded with a reason); unset: the
+  // crawler's defaults.
+  std::optional<int> crawl_delay_ms;
+  std::optional<int> max_concurrency;
 };
 
 // A page the crawler may fetch now: it was queued (or left mid-fetch by a

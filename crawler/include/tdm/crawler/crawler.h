@@ -23,6 +23,12 @@ struct CrawlerConfig {
   int64_t max_page_bytes = 5 << 20;  // larger pages are recorded as failed
   size_t max_links_per_page = 5000;
   FetcherOptions fetch;
+  // Politeness per host (a site may override both, with a reason): at least
+  // this long between the starts of two requests to a host, and at most this
+  // many at a time. The frontier is partitioned by host, so one crawler
+  // process holds a host's whole budget.
+  std::chrono::milliseconds host_delay{1000};
+  int host_concurrency = 2;
   std::chrono::seconds requeue_after{60};  // queued work older than this is republished
   int max_attempts = 3;
   std::filesystem::path metrics_file;  // empty: not written

@@ -1,0 +1,43 @@
+#include "site_settings.h"
+
+#include "stack_db.h"
+
+namespace tdm::cli {
+
+Result<std::string> SetSitePoliteness(const Home& home, int64_t site_id,
+                                      const PolitenessOverride& change) {
+  if (change.clear && (change.delay_ms || change.concurrency)) {
+    return Status::InvalidArgument("--default cannot be combined with --delay-ms or --concurrency");
+  }
+  if (!change.clear && !change.delay_ms && !change.concurrency) {
+    return Status::InvalidArgument("give --delay-ms, --concurrency, or --default");
+  }
+  if (change.delay_ms && (*change.delay_ms < 0 || *change.delay_ms > 600000)) {
+    return Status::InvalidArgument("--delay-ms must be 0..600000");
+  }
+  if (change.concurrency && (*change.concurrency < 1 || *change.concurrency > 64)) {
+    return Status::InvalidArgument("--concurrency must be 1..64");
+  }
+  if (!change.clear && change.reason.empty()) {
+    return Status::InvalidArgument("--reason is required: an override is recorded with why");
+  }
+  auto row = InStackDb(home, [&](pqxx::work& tx) -> std::optional<std::string> {
+    auto r = tx.exec_params(
+        "UPDATE sites SET crawl_delay_ms = $2, max_concurrency = $3,"
+        " politeness_reason = NULLIF($4, '') WHERE id = $1"
+        " RETURNING coalesce(crawl_delay_ms::text, 'default'),"
+        " coalesce(max_concurrency::text, 'default'), coalesce(politeness_reason, '')",
+        site_id, change.delay_ms, change.concurrency, change.clear ? "" : change.reason);
+    if (r.empty()) return std::nullopt;
+    std::string out = "delay " + r[0][0].as<std::string>() +
+                      (r[0][0].as<std::string>() == "default" ? "" : " ms") + ", concurrency " +
+                      r[0][1].as<std::string>();
+    if (!r[0][2].as<std::string>().empty()) out += " (" + r[0][2].as<std::string>() + ")";
+    return out;
+  });
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return Status::NotFound("site " + std::to_string(site_id));
+  return **row;
+}
+
+}  // namespace tdm::cli

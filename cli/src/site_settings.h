@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "tdm/common/home.h"
+#include "tdm/common/status.h"
+
+namespace tdm::cli {
+
+// A per-site politeness override, recorded with its reason; both values
+// unset (with `clear`) returns the site to the crawler's defaults.
+struct PolitenessOverride {
+  std::optional<int> delay_ms;     // 0..600000
+  std::optional<int> concurrency;  // 1..64
+  std::string reason;              // required unless clearing
+  bool clear = false;
+};
+
+// Errors: InvalidArgument naming the bad value or the missing reason;
+// NotFound for an unknown site. Returns a one-line description of the
+// site's politeness now.
+Result<std::string> SetSitePoliteness(const Home& home, int64_t site_id,
+                                      const PolitenessOverride& change);
+
+}  // namespace tdm::cli
