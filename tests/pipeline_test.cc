@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "stack_fixture.h"
+#include "tdm/common/fetcher.h"
 #include "tdm/common/kafka.h"
 #include "tdm/common/messages.h"
 #include "tdm/demo/leak_site.h"
@@ -191,6 +192,21 @@ TEST(Pipeline, DemoForumCrawledMatchedAndDrafted) {
   ASSERT_EQ(crawl.exit_code, 0) << crawl.out << stack.Logs();
   EXPECT_NE(crawl.out.find("drafts 1"), std::string::npos) << crawl.out;
   ExpectCorrectOutcome(s, stack, crawl.LastId());
+
+  // Every service serves Prometheus metrics over HTTP; `tdm status` names the URL.
+  auto status = Tdm(stack.home(), {"status"});
+  const size_t at = status.out.find("metrics http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << status.out;
+  FetchRequest scrape;
+  scrape.url = status.out.substr(at + 8, status.out.find('\n', at) - at - 8);
+  scrape.allow_private = true;
+  const FetchResponse metrics = MakeCurlFetcher({})->FetchAll({scrape})[0];
+  ASSERT_EQ(metrics.http_status, 200) << scrape.url;
+  EXPECT_NE(metrics.body.find("tdm_crawler_responses_total{class=\"2xx\"}"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("tdm_crawler_responses_total{class=\"4xx\"} 1"), std::string::npos);
+  EXPECT_NE(metrics.body.find("tdm_crawler_fetch_seconds_count"), std::string::npos);
+  EXPECT_NE(metrics.body.find("tdm_crawler_frontier_lag_seconds"), std::string::npos);
   const std::string subject = std::to_string(s.subject_id);
   const int64_t pending = s.Count(
       "SELECT count(*) FROM matches WHERE status = 'pending_review' AND subject_id = " + subject);

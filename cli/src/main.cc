@@ -310,7 +310,7 @@ struct Command {
   bool positional_ok = false;
 };
 
-const std::set<std::string> kServiceFlags = {"--kafka", "--pg", "--metrics-file"};
+const std::set<std::string> kServiceFlags = {"--kafka", "--pg", "--metrics-file", "--metrics-addr"};
 
 const std::map<std::string, Command>& Commands() {
   static const std::map<std::string, Command> kCommands = {

@@ -45,6 +45,17 @@ std::filesystem::path MetricsFile(const Home& home, const Args& args, const std:
   return home.metrics() / (service + ".prom");
 }
 
+// Where the service serves GET /metrics: --metrics-addr, else
+// $TDM_METRICS_ADDR, else a free loopback port (its URL is written to
+// <home>/run/<service>.metrics for `tdm status`). "off" serves nothing.
+template <typename Config>
+void ServeMetrics(const Home& home, const Args& args, const std::string& service, Config& c) {
+  const char* env = std::getenv("TDM_METRICS_ADDR");
+  std::string address = args.Get("--metrics-addr").value_or(env && *env ? env : "127.0.0.1:0");
+  c.metrics_address = address == "off" ? "" : address;
+  c.metrics_url_file = home.run() / (service + ".metrics");
+}
+
 }  // namespace
 
 int RunBrokerCommand(const Home& home, const Args& args) {
@@ -70,6 +81,7 @@ int RunCrawlerCommand(const Home& home, const Args& args) {
   c.fetch.max_per_host = 64;  // the crawler's per-host budget (HostGate) decides
   c.requeue_after = std::chrono::seconds(EnvInt("TDM_REQUEUE_AFTER_S", 60));
   c.metrics_file = MetricsFile(home, args, "crawler");
+  ServeMetrics(home, args, "crawler", c);
   return crawler::RunCrawlerService(c);
 }
 
@@ -94,6 +106,7 @@ int RunMatcherCommand(const Home& home, const Args& args) {
   c.face_retention = std::chrono::hours(24 * EnvInt("TDM_FACE_RETENTION_DAYS", 90));
   c.face_purge_every = std::chrono::seconds(EnvInt("TDM_FACE_PURGE_EVERY_S", 600));
   c.metrics_file = MetricsFile(home, args, "matcher");
+  ServeMetrics(home, args, "matcher", c);
   return matcher::RunMatcherService(c);
 }
 
@@ -104,6 +117,7 @@ int RunNotifierCommand(const Home& home, const Args& args) {
   c.kafka_bootstrap = e->kafka_bootstrap;
   c.pg_dsn = e->pg_dsn;
   c.metrics_file = MetricsFile(home, args, "notifier");
+  ServeMetrics(home, args, "notifier", c);
   return notifier::RunNotifierService(c);
 }
 

@@ -296,6 +296,9 @@ std::string StackStatus(const Home& home) {
     if (name == "broker" && pid > 0 && bootstrap.ok()) {
       line += "  " + bootstrap->substr(0, bootstrap->find('\n'));
     }
+    if (auto metrics = ReadSmallFile(home.run() / (name + ".metrics")); pid > 0 && metrics.ok()) {
+      line += "  metrics " + metrics->substr(0, metrics->find('\n'));
+    }
     out += line + "\n";
   }
   return out;

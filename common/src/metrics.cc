@@ -1,6 +1,9 @@
 #include "tdm/common/metrics.h"
 
 #include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -17,7 +20,18 @@ struct MetricsRegistry::Impl {
   std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
   std::mutex mu;
   std::map<std::string, prometheus::Family<prometheus::Counter>*> families;
+  std::map<std::string, prometheus::Family<prometheus::Histogram>*> histograms;
+  std::map<std::string, prometheus::Family<prometheus::Gauge>*> gauges;
+  std::unique_ptr<prometheus::Exposer> exposer;  // declared last: stops serving first
 };
+
+void Histogram::Observe(double value) const {
+  if (impl_) static_cast<prometheus::Histogram*>(impl_)->Observe(value);
+}
+
+void Gauge::Set(double value) const {
+  if (impl_) static_cast<prometheus::Gauge*>(impl_)->Set(value);
+}
 
 void Counter::Increment(double by) const {
   if (impl_) static_cast<prometheus::Counter*>(impl_)->Increment(by);
@@ -38,6 +52,41 @@ Counter MetricsRegistry::GetCounter(const std::string& family, const std::string
     f = &prometheus::BuildCounter().Name(family).Help(help).Register(*impl_->registry);
   }
   return Counter(&f->Add(labels));
+}
+
+Histogram MetricsRegistry::GetHistogram(const std::string& family, const std::string& help,
+                                        const std::vector<double>& buckets,
+                                        const std::map<std::string, std::string>& labels) {
+  std::lock_guard lock(impl_->mu);
+  auto& f = impl_->histograms[family];
+  if (f == nullptr) {
+    f = &prometheus::BuildHistogram().Name(family).Help(help).Register(*impl_->registry);
+  }
+  return Histogram(&f->Add(labels, prometheus::Histogram::BucketBoundaries(buckets)));
+}
+
+Gauge MetricsRegistry::GetGauge(const std::string& family, const std::string& help,
+                                const std::map<std::string, std::string>& labels) {
+  std::lock_guard lock(impl_->mu);
+  auto& f = impl_->gauges[family];
+  if (f == nullptr) {
+    f = &prometheus::BuildGauge().Name(family).Help(help).Register(*impl_->registry);
+  }
+  return Gauge(&f->Add(labels));
+}
+
+Result<int> MetricsRegistry::Serve(const std::string& address) {
+  try {
+    auto exposer = std::make_unique<prometheus::Exposer>(address, /*num_threads=*/1);
+    exposer->RegisterCollectable(impl_->registry);
+    const std::vector<int> ports = exposer->GetListeningPorts();
+    if (ports.empty()) return Status::Unavailable("metrics: not listening on " + address);
+    std::lock_guard lock(impl_->mu);
+    impl_->exposer = std::move(exposer);
+    return ports.front();
+  } catch (const std::exception& e) {
+    return Status::Unavailable("metrics: cannot listen on " + address + ": " + e.what());
+  }
 }
 
 std::string MetricsRegistry::Serialize() const {

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <thread>
 
+#include "tdm/common/home.h"
+
 namespace tdm {
 namespace {
 
@@ -69,10 +71,20 @@ void RunServiceLoop(const std::string& service, Consumer& consumer,
   spdlog::info("{} stopping", service);
 }
 
-int RunKafkaService(const ServiceSpec& spec, const MetricsRegistry& registry,
+int RunKafkaService(const ServiceSpec& spec, MetricsRegistry& registry,
                     const std::function<Status(const std::vector<Message>&)>& handle,
                     std::vector<PeriodicTask> tasks) {
   const auto& stop = StopOnSignals();
+  if (!spec.metrics_address.empty()) {
+    auto port = registry.Serve(spec.metrics_address);
+    if (!port.ok()) return ExitWith(port.status(), 2);
+    const std::string host = spec.metrics_address.substr(0, spec.metrics_address.rfind(':'));
+    const std::string url = "http://" + (host.empty() || host == "0.0.0.0" ? "127.0.0.1" : host) +
+                            ":" + std::to_string(*port) + "/metrics";
+    spdlog::info("metrics at {}", url);
+    if (!spec.metrics_url_file.empty())
+      (void)WriteFileAtomically(spec.metrics_url_file, url + "\n");
+  }
   auto consumer =
       MakeKafkaConsumer({spec.kafka_bootstrap, "tdm-" + spec.name}, spec.group_id, {spec.topic});
   if (!consumer.ok()) return ExitWith(consumer.status(), 1);

@@ -55,12 +55,26 @@ CrawlerMetrics::CrawlerMetrics(MetricsRegistry& registry)
           registry.GetCounter("tdm_crawler_links_total", "Links found", {{"kind", "page"}})),
       images_found_(
           registry.GetCounter("tdm_crawler_links_total", "Links found", {{"kind", "image"}})),
-      bad_messages_(registry.GetCounter("tdm_crawler_bad_messages_total", "Malformed messages")) {}
+      bad_messages_(registry.GetCounter("tdm_crawler_bad_messages_total", "Malformed messages")),
+      fetch_seconds_(registry.GetHistogram("tdm_crawler_fetch_seconds",
+                                           "Page fetch latency, request start to last byte",
+                                           {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})),
+      frontier_lag_(registry.GetGauge("tdm_crawler_frontier_lag_seconds",
+                                      "Age of the oldest page still queued")) {}
 
-void CrawlerMetrics::PageFetched(int, int64_t bytes) {
+void CrawlerMetrics::PageFetched(int http_status, int64_t bytes, double seconds) {
   pages_ok_.Increment();
   bytes_.Increment(static_cast<double>(bytes));
+  fetch_seconds_.Observe(seconds);
+  const std::string status_class =
+      http_status >= 100 && http_status < 600 ? std::to_string(http_status / 100) + "xx" : "other";
+  registry_
+      .GetCounter("tdm_crawler_responses_total", "Responses by HTTP status class",
+                  {{"class", status_class}})
+      .Increment();
 }
+
+void CrawlerMetrics::FrontierLag(double seconds) { frontier_lag_.Set(seconds); }
 
 void CrawlerMetrics::PageFailed(const std::string& reason) {
   registry_.GetCounter("tdm_crawler_page_failures_total", "Pages that failed", {{"reason", reason}})
@@ -134,13 +148,13 @@ PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
     spdlog::warn("page {} failed: {}", item.url, o.error);
     return o;
   }
+  if (r.http_status > 0) metrics_.PageFetched(r.http_status, o.bytes, r.seconds);
   if (r.http_status >= 400 || r.http_status == 0) {
     metrics_.PageFailed("http");
     o.error = "HTTP " + std::to_string(r.http_status);
     spdlog::info("page {}: {}", item.url, o.error);
     return o;
   }
-  metrics_.PageFetched(r.http_status, o.bytes);
   o.ok = true;
   if (!LooksLikeHtml(r.content_type, r.body)) {
     metrics_.PageFailed("not_html");
@@ -183,6 +197,9 @@ Status Crawler::Publish(const RecordedLinks& links) {
 }
 
 Status Crawler::Reconcile() {
+  auto lag = store_.FrontierLag();
+  if (!lag.ok()) return lag.status();
+  metrics_.FrontierLag(*lag);
   auto stale = store_.Requeue(config_.requeue_after, config_.max_attempts);
   if (!stale.ok()) return stale.status();
   if (stale->pages.empty() && stale->images.empty()) return Status::Ok();
@@ -204,7 +221,7 @@ int RunCrawlerService(const CrawlerConfig& config) {
   Crawler crawler(config, *store, *fetcher, **producer, metrics);
   return RunKafkaService(
       {"crawler", config.kafka_bootstrap, config.group_id, std::string(kFrontierTopic),
-       config.batch_size, config.metrics_file},
+       config.batch_size, config.metrics_file, config.metrics_address, config.metrics_url_file},
       registry, [&](const std::vector<Message>& b) { return crawler.HandleBatch(b); },
       {{"reconcile", std::chrono::seconds(10), [&] { return crawler.Reconcile(); }}});
 }

@@ -50,6 +50,7 @@ class InMemoryCrawlStore final : public CrawlStore {
   }
 
   Result<RecordedLinks> Requeue(std::chrono::seconds, int) override { return RecordedLinks{}; }
+  Result<double> FrontierLag() override { return 0.0; }
 
   struct Page {
     std::string state;

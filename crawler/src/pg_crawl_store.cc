@@ -70,6 +70,16 @@ class PgCrawlStore final : public CrawlStore {
     });
   }
 
+  Result<double> FrontierLag() override {
+    return pg_.Transact([](pqxx::work& tx) {
+      return tx
+          .exec1(
+              "SELECT coalesce(extract(epoch FROM now() - min(updated_at)), 0)::float8"
+              " FROM crawl_urls WHERE state = 'queued'")[0]
+          .as<double>();
+    });
+  }
+
   Result<RecordedLinks> Requeue(std::chrono::seconds older_than, int max_attempts) override {
     return pg_.Transact([&](pqxx::work& tx) {
       RecordedLinks out;

@@ -366,7 +366,7 @@ int RunMatcherService(const MatcherConfig& config) {
 
   const int rc = RunKafkaService(
       {"matcher", config.kafka_bootstrap, config.group_id, std::string(kImagesTopic),
-       config.batch_size, config.metrics_file},
+       config.batch_size, config.metrics_file, config.metrics_address, config.metrics_url_file},
       registry, [&](const std::vector<Message>& b) { return matcher.HandleBatch(b); },
       {{"profile announcements", config.profile_listen,
         [&] { return matcher.OnProfileAnnouncements(); }},

@@ -74,7 +74,7 @@ int RunNotifierService(const NotifierConfig& config) {
   Notifier notifier(*store, metrics);
   return RunKafkaService(
       {"notifier", config.kafka_bootstrap, config.group_id, std::string(kMatchesTopic),
-       config.batch_size, config.metrics_file},
+       config.batch_size, config.metrics_file, config.metrics_address, config.metrics_url_file},
       registry, [&](const std::vector<Message>& b) { return notifier.HandleBatch(b); },
       {{"reconcile", config.reconcile_every, [&] { return notifier.Reconcile(); }}});
 }

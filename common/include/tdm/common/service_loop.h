@@ -50,12 +50,17 @@ struct ServiceSpec {
   std::string topic;  // the one topic it consumes
   size_t batch_size = 32;
   std::filesystem::path metrics_file;  // empty: metrics are not written
+  // Where Prometheus scrapes GET /metrics ("127.0.0.1:0": a free port);
+  // empty: not served. The URL is written to metrics_url_file when set.
+  std::string metrics_address;
+  std::filesystem::path metrics_url_file;
 };
 
 // The main of a consuming service: subscribes, runs RunServiceLoop until
-// SIGTERM/SIGINT, and writes `registry` to spec.metrics_file every 5 s and
-// on the way out. Returns the process exit code (1 when Kafka is unusable).
-int RunKafkaService(const ServiceSpec& spec, const MetricsRegistry& registry,
+// SIGTERM/SIGINT, serves `registry` over HTTP and writes it to
+// spec.metrics_file every 5 s and on the way out. Returns the process exit
+// code (1 when Kafka is unusable, 2 when the metrics address cannot be used).
+int RunKafkaService(const ServiceSpec& spec, MetricsRegistry& registry,
                     const std::function<Status(const std::vector<Message>&)>& handle,
                     std::vector<PeriodicTask> tasks);
 

@@ -69,6 +69,8 @@ class CrawlStore {
   // lost, or a worker died): returned for publishing again. After
   // `max_attempts` they are marked failed instead.
   virtual Result<RecordedLinks> Requeue(std::chrono::seconds older_than, int max_attempts) = 0;
+  // Seconds the oldest queued page has waited; 0 when none is queued.
+  virtual Result<double> FrontierLag() = 0;
 };
 
 std::unique_ptr<CrawlStore> MakePgCrawlStore(const std::string& dsn);

@@ -31,7 +31,9 @@ struct CrawlerConfig {
   int host_concurrency = 2;
   std::chrono::seconds requeue_after{60};  // queued work older than this is republished
   int max_attempts = 3;
-  std::filesystem::path metrics_file;  // empty: not written
+  std::filesystem::path metrics_file;      // empty: not written
+  std::string metrics_address;             // GET /metrics here ("127.0.0.1:0"); empty: off
+  std::filesystem::path metrics_url_file;  // where the served URL is written
 
   Status Validate() const;
 };
@@ -40,15 +42,21 @@ struct CrawlerConfig {
 class CrawlerMetrics {
  public:
   explicit CrawlerMetrics(MetricsRegistry& registry);
-  void PageFetched(int http_status, int64_t bytes);
+  // A response arrived: counted by status class ("2xx" ... "5xx"), its bytes
+  // and its latency.
+  void PageFetched(int http_status, int64_t bytes, double seconds);
   void PageFailed(
       const std::string& reason);  // "http", "network", "too_large", "refused", "not_html"
   void LinksFound(size_t pages, size_t images);
   void BadMessage();
+  // How long the oldest queued page has waited (0: none waiting).
+  void FrontierLag(double seconds);
 
  private:
   MetricsRegistry& registry_;
   Counter pages_ok_, bytes_, pages_found_, images_found_, bad_messages_;
+  Histogram fetch_seconds_;
+  Gauge frontier_lag_;
 };
 
 // Consumes tdm.frontier: fetches each page (concurrently, per batch), extracts

@@ -38,6 +38,8 @@ struct MatcherConfig {
   std::chrono::milliseconds face_purge_every{600000};
   FetcherOptions fetch;
   std::filesystem::path metrics_file;
+  std::string metrics_address;             // GET /metrics here ("127.0.0.1:0"); empty: off
+  std::filesystem::path metrics_url_file;  // where the served URL is written
 
   Status Validate() const;
 };

@@ -19,6 +19,8 @@ struct NotifierConfig {
   size_t batch_size = 64;
   std::chrono::milliseconds reconcile_every{5000};  // sweep for matches whose message was lost
   std::filesystem::path metrics_file;
+  std::string metrics_address;             // GET /metrics here ("127.0.0.1:0"); empty: off
+  std::filesystem::path metrics_url_file;  // where the served URL is written
 
   Status Validate() const;
 };
