@@ -78,6 +78,8 @@ TEST_F(Cli, ErrorsAreOneLineAndNonZero) {
       {{"site", "politeness", "1", "--default", "--delay-ms", "5"}, "cannot be combined"},
       {{"site", "politeness", "999999", "--delay-ms", "5", "--reason", "r"},
        "not found: site 999999"},
+      {{"site", "robots", "1", "--ignore"}, "--reason is required"},
+      {{"site", "robots", "1"}, "give --ignore (with --reason) or --obey"},
   };
   for (const auto& c : cases) {
     auto r = Tdm(home(), c.args);

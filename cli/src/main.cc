@@ -46,6 +46,7 @@ data
   site add --name NAME URL [--allow-private]
   site politeness ID [--delay-ms N] [--concurrency N] --reason TEXT | --default
                                           per-site override of 1 s and 2 per host
+  site robots ID (--ignore --reason TEXT | --obey)   robots.txt is honoured unless overridden
   crawl --site ID [--wait] [--timeout SECONDS]
   matches list [--subject ID] [--status pending_review|confirmed|rejected] [--json]
   matches confirm ID...                   only confirmed matches are drafted into requests
@@ -182,6 +183,19 @@ int SitePoliteness(const Home& home, const Args& a) {
   auto now = SetSitePoliteness(home, *id, change);
   if (!now.ok()) return Fail(now);
   std::cout << "politeness: " << *now << "; site " << *id << "\n";
+  return 0;
+}
+
+int SiteRobots(const Home& home, const Args& a) {
+  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one site id"));
+  auto id = ParseId(a.positional()[0], "site id");
+  if (!id.ok()) return Fail(id);
+  if (a.Has("--ignore") == a.Has("--obey")) {
+    return Fail(Status::InvalidArgument("give --ignore (with --reason) or --obey"));
+  }
+  auto now = SetSiteRobots(home, *id, a.Has("--obey"), a.Get("--reason").value_or(""));
+  if (!now.ok()) return Fail(now);
+  std::cout << *now << "; site " << *id << "\n";
   return 0;
 }
 
@@ -329,6 +343,7 @@ const std::map<std::string, Command>& Commands() {
       {"profile add", {{"--subject"}, {"--faces"}, ProfileAdd, true}},
       {"profile delete", {{}, {"--faces"}, ProfileDelete, true}},
       {"site add", {{"--name"}, {"--allow-private"}, SiteAdd, true}},
+      {"site robots", {{"--reason"}, {"--ignore", "--obey"}, SiteRobots, true}},
       {"site politeness",
        {{"--delay-ms", "--concurrency", "--reason"}, {"--default"}, SitePoliteness, true}},
       {"crawl", {{"--site", "--timeout"}, {"--wait"}, Crawl}},

@@ -40,4 +40,23 @@ Result<std::string> SetSitePoliteness(const Home& home, int64_t site_id,
   return **row;
 }
 
+Result<std::string> SetSiteRobots(const Home& home, int64_t site_id, bool obey,
+                                  const std::string& reason) {
+  if (!obey && reason.empty()) {
+    return Status::InvalidArgument("--reason is required: an override is recorded with why");
+  }
+  auto row = InStackDb(home, [&](pqxx::work& tx) -> std::optional<std::string> {
+    auto r = tx.exec_params(
+        "UPDATE sites SET obey_robots = $2, robots_reason = NULLIF($3, '') WHERE id = $1"
+        " RETURNING coalesce(robots_reason, '')",
+        site_id, obey, obey ? "" : reason);
+    if (r.empty()) return std::nullopt;
+    return obey ? std::string("robots.txt honoured")
+                : "robots.txt ignored (" + r[0][0].as<std::string>() + ")";
+  });
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return Status::NotFound("site " + std::to_string(site_id));
+  return **row;
+}
+
 }  // namespace tdm::cli

@@ -24,4 +24,10 @@ struct PolitenessOverride {
 Result<std::string> SetSitePoliteness(const Home& home, int64_t site_id,
                                       const PolitenessOverride& change);
 
+// Whether the crawler honours a site's robots.txt. Ignoring it needs a
+// reason, which is recorded (e.g. "the host's operator asked us to check").
+// Returns a one-line description.
+Result<std::string> SetSiteRobots(const Home& home, int64_t site_id, bool obey,
+                                  const std::string& reason);
+
 }  // namespace tdm::cli

@@ -44,6 +44,7 @@ Status CrawlerConfig::Validate() const {
   if (fetch.max_redirects < 0) return Status::InvalidArgument("crawler: max_redirects < 0");
   if (host_delay.count() < 0) return Status::InvalidArgument("crawler: host_delay < 0");
   if (host_concurrency < 1) return Status::InvalidArgument("crawler: host_concurrency < 1");
+  if (Status s = robots.Validate(); !s.ok()) return s;
   return Status::Ok();
 }
 
@@ -56,6 +57,8 @@ CrawlerMetrics::CrawlerMetrics(MetricsRegistry& registry)
       images_found_(
           registry.GetCounter("tdm_crawler_links_total", "Links found", {{"kind", "image"}})),
       bad_messages_(registry.GetCounter("tdm_crawler_bad_messages_total", "Malformed messages")),
+      robots_denied_(registry.GetCounter("tdm_crawler_robots_denied_total",
+                                         "Pages not fetched because robots.txt disallows them")),
       fetch_seconds_(registry.GetHistogram("tdm_crawler_fetch_seconds",
                                            "Page fetch latency, request start to last byte",
                                            {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})),
@@ -76,6 +79,19 @@ void CrawlerMetrics::PageFetched(int http_status, int64_t bytes, double seconds)
 
 void CrawlerMetrics::FrontierLag(double seconds) { frontier_lag_.Set(seconds); }
 
+void CrawlerMetrics::RobotsDenied() { robots_denied_.Increment(); }
+
+void CrawlerMetrics::RobotsFetched(int http_status) {
+  const RobotsFetchClass c = ClassifyRobotsFetch(http_status);
+  const char* outcome = c == RobotsFetchClass::kParsed        ? "parsed"
+                        : c == RobotsFetchClass::kUnavailable ? "allow_all"
+                                                              : "disallow_all";
+  registry_
+      .GetCounter("tdm_crawler_robots_fetches_total", "robots.txt fetches by what they meant",
+                  {{"outcome", outcome}})
+      .Increment();
+}
+
 void CrawlerMetrics::PageFailed(const std::string& reason) {
   registry_.GetCounter("tdm_crawler_page_failures_total", "Pages that failed", {{"reason", reason}})
       .Increment();
@@ -90,12 +106,62 @@ void CrawlerMetrics::BadMessage() { bad_messages_.Increment(); }
 
 Crawler::Crawler(const CrawlerConfig& config, CrawlStore& store, Fetcher& fetcher,
                  Producer& producer, CrawlerMetrics& metrics)
-    : config_(config), store_(store), fetcher_(fetcher), producer_(producer), metrics_(metrics) {}
+    : config_(config),
+      store_(store),
+      fetcher_(fetcher),
+      producer_(producer),
+      metrics_(metrics),
+      robots_(config.robots) {}
+
+HostGate::Policy Crawler::PolitenessFor(const SiteSettings& site, const RobotsTxt* robots) const {
+  HostGate::Policy p;
+  p.max_concurrency = site.max_concurrency.value_or(config_.host_concurrency);
+  if (site.crawl_delay_ms) {  // the site's recorded override wins
+    p.min_interval = std::chrono::milliseconds(*site.crawl_delay_ms);
+    return p;
+  }
+  p.min_interval = config_.host_delay;
+  if (robots != nullptr && robots->crawl_delay()) {
+    p.min_interval =
+        std::max(p.min_interval, std::min(*robots->crawl_delay(), config_.max_robots_delay));
+  }
+  return p;
+}
+
+void Crawler::FetchMissingRobots(const std::vector<FrontierItem>& items,
+                                 const std::vector<PageClaim>& claims) {
+  std::vector<std::string> keys;
+  std::vector<FetchRequest> requests;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!claims[i].site.obey_robots) continue;
+    auto url = Url::Parse(items[i].url);
+    if (!url.ok()) continue;
+    const std::string key = RobotsCache::Key(*url);
+    if (robots_.Lookup(key) || std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    FetchRequest req;
+    req.url = RobotsCache::RobotsUrl(*url);
+    req.max_bytes = 8 << 20;  // only the first 500 KiB are read (RFC 9309)
+    req.allow_private = claims[i].site.allow_private;
+    req.host_key = url->HostPort();
+    req.politeness = PolitenessFor(claims[i].site, nullptr);
+    keys.push_back(key);
+    requests.push_back(std::move(req));
+  }
+  if (requests.empty()) return;
+  std::vector<FetchResponse> responses = fetcher_.FetchAll(requests);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const FetchResponse& r = responses[i];
+    const int status = r.status.ok() ? r.http_status : 0;  // no response: unreachable
+    metrics_.RobotsFetched(status);
+    robots_.Record(keys[i], status, r.body);
+    spdlog::info("robots.txt {}: {}", requests[i].url,
+                 status == 0 ? r.status.ToString() : "HTTP " + std::to_string(status));
+  }
+}
 
 Status Crawler::HandleBatch(const std::vector<Message>& batch) {
   std::vector<FrontierItem> items;
   std::vector<PageClaim> claims;
-  std::vector<FetchRequest> requests;
   for (const Message& m : batch) {
     auto item = FrontierItem::Decode(m.value);
     if (!item.ok()) {
@@ -107,24 +173,50 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
     auto claim = store_.Claim(*item);
     if (!claim.ok()) return claim.status();
     if (!claim->has_value()) continue;  // already fetched in this crawl
-    FetchRequest req;
-    req.url = item->url;
-    req.max_bytes = config_.max_page_bytes;
-    req.allow_private = (*claim)->site.allow_private;
-    req.host_key = HostKey(item->url);
-    const SiteSettings& site = (*claim)->site;
-    req.politeness.min_interval = std::chrono::milliseconds(
-        site.crawl_delay_ms.value_or(static_cast<int>(config_.host_delay.count())));
-    req.politeness.max_concurrency = site.max_concurrency.value_or(config_.host_concurrency);
     items.push_back(std::move(*item));
     claims.push_back(std::move(**claim));
+  }
+  if (items.empty()) return Status::Ok();
+  FetchMissingRobots(items, claims);
+
+  // Pages robots.txt disallows are recorded as failed without a request.
+  std::vector<std::optional<PageOutcome>> outcomes(items.size());
+  std::vector<size_t> fetched;
+  std::vector<FetchRequest> requests;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const SiteSettings& site = claims[i].site;
+    auto url = Url::Parse(items[i].url);
+    std::shared_ptr<const RobotsTxt> rules;
+    if (site.obey_robots && url.ok()) {
+      rules = robots_.Lookup(RobotsCache::Key(*url));
+      if (rules == nullptr || !rules->Allowed(*url)) {
+        PageOutcome o;
+        o.url = items[i].url;
+        o.error =
+            "disallowed by robots.txt (an unreachable or failing robots.txt disallows all "
+            "for a while)";
+        metrics_.RobotsDenied();
+        metrics_.PageFailed("robots");
+        spdlog::info("page {}: {}", items[i].url, o.error);
+        outcomes[i] = std::move(o);
+        continue;
+      }
+    }
+    FetchRequest req;
+    req.url = items[i].url;
+    req.max_bytes = config_.max_page_bytes;
+    req.allow_private = site.allow_private;
+    req.host_key = HostKey(items[i].url);
+    req.politeness = PolitenessFor(site, rules.get());
+    fetched.push_back(i);
     requests.push_back(std::move(req));
   }
-  if (requests.empty()) return Status::Ok();
   std::vector<FetchResponse> responses = fetcher_.FetchAll(requests);
+  for (size_t k = 0; k < fetched.size(); ++k) {
+    outcomes[fetched[k]] = Process(items[fetched[k]], claims[fetched[k]], responses[k]);
+  }
   for (size_t i = 0; i < items.size(); ++i) {
-    PageOutcome outcome = Process(items[i], claims[i], responses[i]);
-    auto recorded = store_.Record(items[i], claims[i], outcome);
+    auto recorded = store_.Record(items[i], claims[i], *outcomes[i]);
     if (!recorded.ok()) return recorded.status();
     Status s = Publish(*recorded);
     if (!s.ok()) return s;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -70,7 +71,10 @@ class CrawlerTest : public ::testing::Test {
   CrawlerTest()
       : store_(SiteSettings{1, "http://leaks.example/forum/index.html", false, 100, 5, {}, {}}),
         metrics_(registry_),
-        crawler_(config_, store_, fetcher_, producer_, metrics_) {}
+        crawler_(config_, store_, fetcher_, producer_, metrics_) {
+    // No robots.txt (404): everything allowed, as RFC 9309 says.
+    fetcher_.Serve("http://leaks.example/robots.txt", 404, "text/html", "");
+  }
 
   Status Crawl(const std::string& url) {
     store_.Queue(url, 0);
@@ -129,7 +133,8 @@ TEST_F(CrawlerTest, RedeliveredPageIsNotFetchedTwice) {
   ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
   const FrontierItem again{7, 1, "http://leaks.example/forum/index.html", 0};
   ASSERT_TRUE(crawler_.HandleBatch({MessageOf(kFrontierTopic, again.Encode())}).ok());
-  EXPECT_EQ(fetcher_.fetched.size(), 1u);
+  EXPECT_EQ(fetcher_.fetched, (std::vector<std::string>{"http://leaks.example/robots.txt",
+                                                        "http://leaks.example/forum/index.html"}));
   EXPECT_EQ(producer_.On(kImagesTopic).size(), 1u);
 }
 
@@ -187,10 +192,12 @@ TEST_F(CrawlerTest, PageOverTheSizeCapFails) {
 TEST_F(CrawlerTest, RequestsCarryTheHostsPolitenessBudget) {
   fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html", "<p>hi</p>");
   ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
-  ASSERT_EQ(fetcher_.requests_seen.size(), 1u);
-  EXPECT_EQ(fetcher_.requests_seen[0].host_key, "leaks.example");
-  EXPECT_EQ(fetcher_.requests_seen[0].politeness.min_interval, std::chrono::milliseconds(1000));
-  EXPECT_EQ(fetcher_.requests_seen[0].politeness.max_concurrency, 2);
+  ASSERT_EQ(fetcher_.requests_seen.size(), 2u);  // robots.txt, then the page, in one budget
+  for (const FetchRequest& r : fetcher_.requests_seen) {
+    EXPECT_EQ(r.host_key, "leaks.example");
+    EXPECT_EQ(r.politeness.min_interval, std::chrono::milliseconds(1000));
+    EXPECT_EQ(r.politeness.max_concurrency, 2);
+  }
 
   SiteSettings fast{1, "http://leaks.example:8080/forum/index.html", false, 100, 5, {}, {}};
   fast.crawl_delay_ms = 0;
@@ -198,6 +205,7 @@ TEST_F(CrawlerTest, RequestsCarryTheHostsPolitenessBudget) {
   InMemoryCrawlStore store(fast);
   Crawler crawler(config_, store, fetcher_, producer_, metrics_);
   fetcher_.Serve("http://leaks.example:8080/forum/index.html", 200, "text/html", "<p>hi</p>");
+  fetcher_.Serve("http://leaks.example:8080/robots.txt", 404, "text/plain", "");
   store.Queue("http://leaks.example:8080/forum/index.html", 0);
   ASSERT_TRUE(
       crawler
@@ -205,10 +213,74 @@ TEST_F(CrawlerTest, RequestsCarryTheHostsPolitenessBudget) {
               kFrontierTopic,
               FrontierItem{7, 1, "http://leaks.example:8080/forum/index.html", 0}.Encode())})
           .ok());
-  ASSERT_EQ(fetcher_.requests_seen.size(), 2u);
-  EXPECT_EQ(fetcher_.requests_seen[1].host_key, "leaks.example:8080");
-  EXPECT_EQ(fetcher_.requests_seen[1].politeness.min_interval, std::chrono::milliseconds(0));
-  EXPECT_EQ(fetcher_.requests_seen[1].politeness.max_concurrency, 8);
+  ASSERT_EQ(fetcher_.requests_seen.size(), 4u);
+  EXPECT_EQ(fetcher_.requests_seen[3].host_key, "leaks.example:8080");
+  EXPECT_EQ(fetcher_.requests_seen[3].politeness.min_interval, std::chrono::milliseconds(0));
+  EXPECT_EQ(fetcher_.requests_seen[3].politeness.max_concurrency, 8);
+}
+
+// robots.txt, fetched once per host and cached: a disallowed page is
+// recorded as failed without a request, an allowed one is fetched, its
+// Crawl-delay lengthens the host's budget, and a site whose override says so
+// is crawled regardless.
+TEST_F(CrawlerTest, RobotsTxtDisallowsPagesAndSlowsTheHost) {
+  fetcher_.Serve("http://leaks.example/robots.txt", 200, "text/plain",
+                 "User-agent: *\nDisallow: /forum/private/\nCrawl-delay: 5\n\n"
+                 "User-agent: tdm\nDisallow: /forum/secret$\nAllow: /forum/secret/ok\n"
+                 "Crawl-delay: 3\n");
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html", "<p>hi</p>");
+  fetcher_.Serve("http://leaks.example/forum/secret", 200, "text/html", "<p>no</p>");
+  fetcher_.Serve("http://leaks.example/forum/private/a.html", 200, "text/html", "<p>ok</p>");
+  for (const char* url :
+       {"http://leaks.example/forum/index.html", "http://leaks.example/forum/secret",
+        "http://leaks.example/forum/private/a.html"}) {
+    ASSERT_TRUE(Crawl(url).ok());
+  }
+  // The tdm group applies (not *): /forum/secret is out, /forum/private/ is in.
+  EXPECT_EQ(std::count(fetcher_.fetched.begin(), fetcher_.fetched.end(),
+                       "http://leaks.example/robots.txt"),
+            1)
+      << "cached after the first fetch";
+  EXPECT_EQ(std::count(fetcher_.fetched.begin(), fetcher_.fetched.end(),
+                       "http://leaks.example/forum/secret"),
+            0);
+  EXPECT_EQ(store_.pages["http://leaks.example/forum/secret"].state, "failed");
+  EXPECT_NE(store_.pages["http://leaks.example/forum/secret"].error.find("robots.txt"),
+            std::string::npos);
+  EXPECT_EQ(store_.pages["http://leaks.example/forum/private/a.html"].state, "done");
+  EXPECT_EQ(Counter("tdm_crawler_robots_denied_total"), 1);
+  EXPECT_EQ(fetcher_.requests_seen.back().politeness.min_interval, std::chrono::milliseconds(3000));
+
+  // An override recorded for the site: robots.txt is not consulted.
+  SiteSettings ignoring{1, "http://leaks.example/forum/index.html", false, 100, 5, {}, {}};
+  ignoring.obey_robots = false;
+  InMemoryCrawlStore store(ignoring);
+  Crawler crawler(config_, store, fetcher_, producer_, metrics_);
+  store.Queue("http://leaks.example/forum/secret", 0);
+  ASSERT_TRUE(
+      crawler
+          .HandleBatch({MessageOf(
+              kFrontierTopic, FrontierItem{7, 1, "http://leaks.example/forum/secret", 0}.Encode())})
+          .ok());
+  EXPECT_EQ(store.pages["http://leaks.example/forum/secret"].state, "done");
+}
+
+TEST_F(CrawlerTest, UnreachableRobotsTxtDisallowsTheHost) {
+  fetcher_.Serve("http://down.example/robots.txt", 503, "text/html", "busy");
+  fetcher_.Serve("http://down.example/forum/index.html", 200, "text/html", "<p>hi</p>");
+  InMemoryCrawlStore store(
+      SiteSettings{2, "http://down.example/forum/index.html", false, 100, 5, {}, {}});
+  Crawler crawler(config_, store, fetcher_, producer_, metrics_);
+  store.Queue("http://down.example/forum/index.html", 0);
+  ASSERT_TRUE(crawler
+                  .HandleBatch({MessageOf(
+                      kFrontierTopic,
+                      FrontierItem{8, 2, "http://down.example/forum/index.html", 0}.Encode())})
+                  .ok());
+  EXPECT_EQ(std::count(fetcher_.fetched.begin(), fetcher_.fetched.end(),
+                       "http://down.example/forum/index.html"),
+            0);
+  EXPECT_EQ(store.pages["http://down.example/forum/index.html"].state, "failed");
 }
 
 }  // namespace

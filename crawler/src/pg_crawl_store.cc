@@ -16,7 +16,7 @@ class PgCrawlStore final : public CrawlStore {
           " WHERE u.crawl_id = $1 AND u.url = $2 AND u.state IN ('queued', 'fetching')"
           "   AND c.id = u.crawl_id"
           " RETURNING s.id, s.seed_url, s.allow_private, s.max_pages, s.max_depth, u.depth,"
-          " s.crawl_delay_ms, s.max_concurrency",
+          " s.crawl_delay_ms, s.max_concurrency, s.obey_robots",
           item.crawl_id, item.url);
       if (r.empty()) return std::nullopt;
       PageClaim c;
@@ -28,6 +28,7 @@ class PgCrawlStore final : public CrawlStore {
       c.depth = r[0][5].as<int>();
       if (!r[0][6].is_null()) c.site.crawl_delay_ms = r[0][6].as<int>();
       if (!r[0][7].is_null()) c.site.max_concurrency = r[0][7].as<int>();
+      c.site.obey_robots = r[0][8].as<bool>();
       return c;
     });
   }

@@ -23,6 +23,9 @@ struct SiteSettings {
   // crawler's defaults.
   std::optional<int> crawl_delay_ms;
   std::optional<int> max_concurrency;
+  // robots.txt is honoured unless an override (recorded with its reason)
+  // says otherwise.
+  bool obey_robots = true;
 };
 
 // A page the crawler may fetch now: it was queued (or left mid-fetch by a

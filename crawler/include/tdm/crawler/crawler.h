@@ -11,6 +11,7 @@
 #include "tdm/common/metrics.h"
 #include "tdm/common/status.h"
 #include "tdm/crawler/crawl_store.h"
+#include "tdm/crawler/robots.h"
 
 namespace tdm::crawler {
 
@@ -29,6 +30,11 @@ struct CrawlerConfig {
   // process holds a host's whole budget.
   std::chrono::milliseconds host_delay{1000};
   int host_concurrency = 2;
+  // robots.txt: fetched once per scheme://host:port and cached (24 h; 10 min
+  // after a 5xx or an unreachable server, which means disallow all). Its
+  // Crawl-delay lengthens host_delay, up to max_robots_delay.
+  RobotsCacheOptions robots;
+  std::chrono::milliseconds max_robots_delay{60000};
   std::chrono::seconds requeue_after{60};  // queued work older than this is republished
   int max_attempts = 3;
   std::filesystem::path metrics_file;      // empty: not written
@@ -49,12 +55,14 @@ class CrawlerMetrics {
       const std::string& reason);  // "http", "network", "too_large", "refused", "not_html"
   void LinksFound(size_t pages, size_t images);
   void BadMessage();
+  void RobotsDenied();
+  void RobotsFetched(int http_status);
   // How long the oldest queued page has waited (0: none waiting).
   void FrontierLag(double seconds);
 
  private:
   MetricsRegistry& registry_;
-  Counter pages_ok_, bytes_, pages_found_, images_found_, bad_messages_;
+  Counter pages_ok_, bytes_, pages_found_, images_found_, bad_messages_, robots_denied_;
   Histogram fetch_seconds_;
   Gauge frontier_lag_;
 };
@@ -77,12 +85,20 @@ class Crawler {
  private:
   PageOutcome Process(const FrontierItem& item, const PageClaim& claim, const FetchResponse& r);
   Status Publish(const RecordedLinks& links);
+  // The politeness budget of a page's host: the site's override, else the
+  // default lengthened by the host's robots.txt Crawl-delay.
+  HostGate::Policy PolitenessFor(const SiteSettings& site, const RobotsTxt* robots) const;
+  // Fetches (within each host's budget) the robots.txt of every host of
+  // `claims` that must obey it and is not cached.
+  void FetchMissingRobots(const std::vector<FrontierItem>& items,
+                          const std::vector<PageClaim>& claims);
 
   const CrawlerConfig& config_;
   CrawlStore& store_;
   Fetcher& fetcher_;
   Producer& producer_;
   CrawlerMetrics& metrics_;
+  RobotsCache robots_;
 };
 
 // Runs the crawler service until SIGTERM/SIGINT.
