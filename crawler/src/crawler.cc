@@ -45,6 +45,7 @@ Status CrawlerConfig::Validate() const {
   if (host_delay.count() < 0) return Status::InvalidArgument("crawler: host_delay < 0");
   if (host_concurrency < 1) return Status::InvalidArgument("crawler: host_concurrency < 1");
   if (Status s = robots.Validate(); !s.ok()) return s;
+  if (Status s = scope_rules.Validate(); !s.ok()) return s;
   return Status::Ok();
 }
 
@@ -80,6 +81,13 @@ void CrawlerMetrics::PageFetched(int http_status, int64_t bytes, double seconds)
 void CrawlerMetrics::FrontierLag(double seconds) { frontier_lag_.Set(seconds); }
 
 void CrawlerMetrics::RobotsDenied() { robots_denied_.Increment(); }
+
+void CrawlerMetrics::LinkRefused(ScopeVerdict verdict) {
+  registry_
+      .GetCounter("tdm_crawler_links_refused_total", "Links not followed, by reason",
+                  {{"reason", ScopeVerdictName(verdict)}})
+      .Increment();
+}
 
 void CrawlerMetrics::RobotsFetched(int http_status) {
   const RobotsFetchClass c = ClassifyRobotsFetch(http_status);
@@ -267,9 +275,20 @@ PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
     return o;
   }
   Extracted found = ExtractLinks(r.body, *base, config_.max_links_per_page);
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   for (const std::string& link : found.pages) {
     auto u = Url::Parse(link);
-    if (u.ok() && scope.Contains(*u)) o.new_pages.push_back(u->Spec());
+    if (!u.ok()) continue;
+    auto canonical = Canonicalize(*u, config_.scope_rules);
+    if (!canonical.ok()) continue;
+    // The site's page budget and depth cap are the store's (it counts the
+    // crawl's pages and knows each one's depth); the rest is decided here.
+    const ScopeVerdict verdict = Check(scope, config_.scope_rules, *canonical, 0, 0, today);
+    if (verdict == ScopeVerdict::kIn) {
+      o.new_pages.push_back(canonical->Spec());
+    } else if (verdict != ScopeVerdict::kOutOfScope) {
+      metrics_.LinkRefused(verdict);
+    }
   }
   for (const ImageRef& img : found.images) o.images.push_back({img.url, img.how});
   metrics_.LinksFound(o.new_pages.size(), o.images.size());

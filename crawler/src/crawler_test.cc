@@ -283,5 +283,19 @@ TEST_F(CrawlerTest, UnreachableRobotsTxtDisallowsTheHost) {
   EXPECT_EQ(store.pages["http://down.example/forum/index.html"].state, "failed");
 }
 
+// Links are canonicalised (tracking and session parameters go) and traps are
+// refused and counted by reason.
+TEST_F(CrawlerTest, LinksAreCanonicalAndTrapsRefused) {
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html",
+                 R"(<a href="t/1.html?utm_source=x&amp;page=2&amp;fbclid=abc">tracked</a>
+                    <a href="t/1.html?page=2">same page</a>
+                    <a href="cal?month=2031-05">calendar far ahead</a>
+                    <a href="a/b/a/b/a/b/a/b/x.html">repeating</a>)");
+  ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
+  EXPECT_EQ(Published(kFrontierTopic),
+            (std::set<std::string>{"http://leaks.example/forum/t/1.html?page=2"}));
+  EXPECT_EQ(Counter("tdm_crawler_links_refused_total{reason=\"trap\"}"), 2);
+}
+
 }  // namespace
 }  // namespace tdm::crawler

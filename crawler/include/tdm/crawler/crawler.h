@@ -12,6 +12,7 @@
 #include "tdm/common/status.h"
 #include "tdm/crawler/crawl_store.h"
 #include "tdm/crawler/robots.h"
+#include "tdm/crawler/scope_rules.h"
 
 namespace tdm::crawler {
 
@@ -34,6 +35,10 @@ struct CrawlerConfig {
   // after a 5xx or an unreachable server, which means disallow all). Its
   // Crawl-delay lengthens host_delay, up to max_robots_delay.
   RobotsCacheOptions robots;
+  // Link canonicalisation (tracking and session parameters) and trap limits
+  // applied to every link found; the site's scope, page and depth caps apply
+  // too.
+  ScopeRules scope_rules;
   std::chrono::milliseconds max_robots_delay{60000};
   std::chrono::seconds requeue_after{60};  // queued work older than this is republished
   int max_attempts = 3;
@@ -56,6 +61,8 @@ class CrawlerMetrics {
   void LinksFound(size_t pages, size_t images);
   void BadMessage();
   void RobotsDenied();
+  // A link not followed, by why ("excluded", "trap", ... ScopeVerdictName).
+  void LinkRefused(ScopeVerdict verdict);
   void RobotsFetched(int http_status);
   // How long the oldest queued page has waited (0: none waiting).
   void FrontierLag(double seconds);
