@@ -133,5 +133,51 @@ TEST_F(Fetcher, PolitenessSpacesStartsAndCapsConcurrencyPerHost) {
   EXPECT_GE(slow[2].started_after, 0.9) << "the third waits for a slot";
 }
 
+// Hostile servers: a 50 MiB body and a gzip bomb stop at the cap (counted
+// after decompression), a slow-loris body is abandoned by the low-speed
+// limit long before the total timeout.
+TEST_F(Fetcher, HugeBodyGzipBombAndSlowLorisAreCutShort) {
+  using Clock = std::chrono::steady_clock;
+  FetcherOptions o;
+  o.total_timeout = std::chrono::milliseconds(20000);
+  o.low_speed_bytes = 256;
+  o.low_speed_time = std::chrono::seconds(2);
+  auto f = MakeCurlFetcher(o);
+  const auto start = Clock::now();
+  auto rs = f->FetchAll({Request(base_ + "/fault/huge.html", true, 1 << 20),
+                         Request(base_ + "/fault/gzip-bomb.html", true, 1 << 20),
+                         Request(base_ + "/fault/trickle.html", true, 1 << 20)});
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  EXPECT_EQ(rs[0].status.code(), Status::Code::kTooLarge) << rs[0].status.ToString();
+  EXPECT_EQ(rs[1].status.code(), Status::Code::kTooLarge) << rs[1].status.ToString();
+  EXPECT_TRUE(rs[0].body.empty() && rs[1].body.empty());
+  EXPECT_EQ(rs[2].status.code(), Status::Code::kUnavailable) << rs[2].status.ToString();
+  EXPECT_LT(seconds, 10) << "the trickle is dropped by the low-speed limit, not the 20 s timeout";
+  // The same bomb within a larger cap inflates to exactly what was sent.
+  auto whole = f->FetchAll({Request(base_ + "/fault/gzip-bomb.html", true, 64 << 20)});
+  ASSERT_TRUE(whole[0].status.ok()) << whole[0].status.ToString();
+  EXPECT_EQ(whole[0].body.size(), 50u << 20);
+}
+
+// --allow-private allows the site's own host only: with the site on
+// 127.0.0.1, a link to 127.0.0.2 is refused before any connection.
+TEST_F(Fetcher, AllowPrivateAllowsOnlyTheSitesOwnHost) {
+  const std::string port = base_.substr(base_.rfind(':') + 1);
+  FetchRequest own = Request(base_ + "/page.html");
+  own.private_host = "127.0.0.1";
+  FetchRequest other = Request("http://127.0.0.2:" + port + "/page.html");
+  other.private_host = "127.0.0.1";
+  FetchRequest metadata = Request("http://169.254.169.254/latest/meta-data/");
+  metadata.private_host = "127.0.0.1";
+  FetcherOptions o;
+  o.total_timeout = std::chrono::milliseconds(1500);
+  auto rs = MakeCurlFetcher(o)->FetchAll({own, other, metadata});
+  EXPECT_TRUE(rs[0].status.ok()) << rs[0].status.ToString();
+  EXPECT_EQ(rs[1].status.code(), Status::Code::kRefused) << rs[1].status.ToString();
+  EXPECT_NE(rs[1].status.message().find("127.0.0.2"), std::string::npos);
+  EXPECT_EQ(rs[2].status.code(), Status::Code::kRefused) << rs[2].status.ToString();
+  EXPECT_EQ(server_->requests_served(), 1);
+}
+
 }  // namespace
 }  // namespace tdm

@@ -1,10 +1,13 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 #include <mutex>
 
 #include "tdm/common/fetcher.h"
@@ -25,6 +28,7 @@ struct Transfer {
   bool too_large = false;
   bool refused = false;
   bool done = false;
+  std::vector<std::string> allowed_private_ips;  // with allow_private and a private_host
   std::string refused_ip;
   char error[CURL_ERROR_SIZE] = {0};
 };
@@ -50,17 +54,38 @@ std::string AddressText(const struct sockaddr* sa) {
   return buf;
 }
 
+// The addresses `host` resolves to (a literal IP resolves to itself).
+std::vector<std::string> ResolveHost(std::string host) {
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  std::vector<std::string> out;
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return out;
+  for (addrinfo* p = res; p; p = p->ai_next) {
+    const std::string ip = AddressText(p->ai_addr);
+    if (!ip.empty()) out.push_back(ip);
+  }
+  freeaddrinfo(res);
+  return out;
+}
+
 // The SSRF guard: every socket curl opens, for the first request and for each
 // redirect, passes through here with the address it will connect to.
 curl_socket_t OnOpenSocket(void* user, curlsocktype, struct curl_sockaddr* addr) {
   auto* t = static_cast<Transfer*>(user);
-  if (!t->request->allow_private) {
-    std::string ip = AddressText(&addr->addr);
-    if (ip.empty() || IsPrivateAddress(ip)) {
-      t->refused = true;
-      t->refused_ip = ip;
-      return CURL_SOCKET_BAD;
-    }
+  const std::string ip = AddressText(&addr->addr);
+  const FetchRequest& r = *t->request;
+  const bool allowed =
+      !ip.empty() &&
+      (!IsPrivateAddress(ip) ||
+       (r.allow_private && (r.private_host.empty() ||
+                            std::find(t->allowed_private_ips.begin(), t->allowed_private_ips.end(),
+                                      ip) != t->allowed_private_ips.end())));
+  if (!allowed) {
+    t->refused = true;
+    t->refused_ip = ip;
+    return CURL_SOCKET_BAD;
   }
   return socket(addr->family, addr->socktype, addr->protocol);
 }
@@ -83,6 +108,8 @@ void Configure(Transfer& t, const FetcherOptions& o) {
   curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(t.request->max_bytes));
   curl_easy_setopt(e, CURLOPT_USERAGENT, o.user_agent.c_str());
   curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // any encoding curl can decode
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(o.low_speed_bytes));
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(o.low_speed_time.count()));
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 }
@@ -104,8 +131,11 @@ void Finish(Transfer& t, CURLcode code) {
   curl_easy_getinfo(t.easy, CURLINFO_TOTAL_TIME, &secs);
   r.seconds = secs;
   if (t.refused) {
-    r.status = Status::Refused("private or loopback address " + t.refused_ip +
-                               " (the site does not allow private targets)");
+    r.status =
+        Status::Refused("private or loopback address " + t.refused_ip +
+                        (t.request->allow_private ? " (only the site's own host " +
+                                                        t.request->private_host + " may be private)"
+                                                  : " (the site does not allow private targets)"));
     r.body.clear();
   } else if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
     r.status = Status::TooLarge("body over " + std::to_string(t.request->max_bytes) + " bytes");
@@ -137,10 +167,16 @@ class CurlFetcher final : public Fetcher {
     std::vector<FetchResponse> responses(requests.size());
     std::vector<Transfer> transfers(requests.size());
     std::vector<size_t> waiting;  // indices not started yet, in request order
+    std::map<std::string, std::vector<std::string>> resolved;  // private_host -> addresses
     for (size_t i = 0; i < requests.size(); ++i) {
       transfers[i].request = &requests[i];
       transfers[i].response = &responses[i];
       responses[i].url = requests[i].url;
+      if (requests[i].allow_private && !requests[i].private_host.empty()) {
+        auto [it, fresh] = resolved.try_emplace(requests[i].private_host);
+        if (fresh) it->second = ResolveHost(requests[i].private_host);
+        transfers[i].allowed_private_ips = it->second;
+      }
       waiting.push_back(i);
     }
     int running = 0;

@@ -27,6 +27,12 @@ bool LooksLikeHtml(const std::string& content_type, const std::string& body) {
          head.find("<!doctype html") != std::string::npos;
 }
 
+// The host of the site's seed: with allow_private, the only private target.
+std::string SiteHost(const SiteSettings& site) {
+  auto seed = Url::Parse(site.seed_url);
+  return seed.ok() ? seed->host() : "invalid-seed.invalid";
+}
+
 std::string HostKey(const std::string& url) {
   auto u = Url::Parse(url);
   return u.ok() ? u->HostPort() : std::string();
@@ -150,6 +156,7 @@ void Crawler::FetchMissingRobots(const std::vector<FrontierItem>& items,
     req.url = RobotsCache::RobotsUrl(*url);
     req.max_bytes = 8 << 20;  // only the first 500 KiB are read (RFC 9309)
     req.allow_private = claims[i].site.allow_private;
+    req.private_host = SiteHost(claims[i].site);
     req.host_key = url->HostPort();
     req.politeness = PolitenessFor(claims[i].site, nullptr);
     keys.push_back(key);
@@ -214,6 +221,7 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
     req.url = items[i].url;
     req.max_bytes = config_.max_page_bytes;
     req.allow_private = site.allow_private;
+    req.private_host = SiteHost(site);
     req.host_key = HostKey(items[i].url);
     req.politeness = PolitenessFor(site, rules.get());
     fetched.push_back(i);

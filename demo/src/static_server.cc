@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cctype>
 #include <cerrno>
@@ -101,6 +102,31 @@ std::string Head(std::string_view status, std::string_view type, uint64_t length
   h += "Content-Length: " + std::to_string(length) + "\r\n" + std::string(extra) +
        "Connection: close\r\n\r\n";
   return h;
+}
+
+// 50 MiB of spaces, gzip-compressed once (~50 KiB).
+const std::string& GzipBomb() {
+  static const std::string bomb = [] {
+    z_stream z{};
+    deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16 /* gzip */, 9, Z_DEFAULT_STRATEGY);
+    const std::string chunk(1 << 20, ' ');
+    std::string out;
+    char buf[1 << 16];
+    for (int i = 0; i < 50; ++i) {
+      z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(chunk.data()));
+      z.avail_in = static_cast<uInt>(chunk.size());
+      const int flush = i == 49 ? Z_FINISH : Z_NO_FLUSH;
+      do {
+        z.next_out = reinterpret_cast<Bytef*>(buf);
+        z.avail_out = sizeof(buf);
+        deflate(&z, flush);
+        out.append(buf, sizeof(buf) - z.avail_out);
+      } while (z.avail_out == 0);
+    }
+    deflateEnd(&z);
+    return out;
+  }();
+  return bomb;
 }
 
 // A complete small response with an HTML body (omitted for HEAD).
@@ -289,6 +315,23 @@ void StaticServer::Serve(Connection* conn) {
     } else if (req->path.find("/fault/slow") != std::string::npos) {
       SendAll(fd, Head("200 OK", "text/html; charset=utf-8", 1 << 20));
       SleepUnlessStopped(kSlowStallMs);
+    } else if (req->path.find("/fault/huge") != std::string::npos) {
+      constexpr uint64_t kHuge = 50ull << 20;
+      if (SendAll(fd, Head("200 OK", "text/html", kHuge)) && !head_only) {
+        const std::string chunk(64 << 10, 'a');
+        for (uint64_t sent = 0; sent < kHuge && SleepUnlessStopped(0); sent += chunk.size()) {
+          if (!SendAll(fd, chunk)) break;  // the client gave up: fine
+        }
+      }
+    } else if (req->path.find("/fault/gzip-bomb") != std::string::npos) {
+      const std::string& bomb = GzipBomb();
+      SendAll(fd, Head("200 OK", "text/html", bomb.size(), "Content-Encoding: gzip\r\n"));
+      if (!head_only) SendAll(fd, bomb);
+    } else if (req->path.find("/fault/trickle") != std::string::npos) {
+      if (SendAll(fd, Head("200 OK", "text/html", 1 << 20)) && !head_only) {
+        while (SendAll(fd, "<") && SleepUnlessStopped(200)) {
+        }
+      }
     } else if (req->path.find("/fault/redirect-loop") != std::string::npos) {
       SendAll(fd, Simple("302 Found", head_only, "Location: " + req->raw_path + "\r\n"));
     } else if (req->method != "GET" && !head_only) {

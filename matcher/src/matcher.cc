@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "tdm/common/service_loop.h"
+#include "tdm/common/url.h"
 
 namespace tdm::matcher {
 
@@ -184,6 +185,9 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
     request.url = item.image_url;
     request.max_bytes = config_.limits.max_bytes;
     request.allow_private = item.allow_private;
+    // Private targets only on the watched site's own host (the page's).
+    auto page = Url::Parse(item.page_url);
+    request.private_host = page.ok() ? page->host() : "invalid-page.invalid";
     requests.push_back(std::move(request));
   }
   std::vector<FetchResponse> responses = fetcher_.FetchAll(requests);

@@ -17,6 +17,11 @@ struct FetchRequest {
   // Loopback, private and link-local targets are refused unless the watched
   // site explicitly allows them (checked on every connection, redirects too).
   bool allow_private = false;
+  // With allow_private, the private addresses allowed are only those this
+  // host name resolves to (the watched site's own host): a site on
+  // 127.0.0.1 may not lead the crawler to 127.0.0.2 or 10.0.0.1. Empty: any
+  // private address (only for callers that check the target themselves).
+  std::string private_host;
   // Politeness: requests with the same non-empty host_key share one budget
   // (see HostGate), kept by the fetcher across FetchAll() calls. A request
   // waits in the fetcher until its host's budget allows it to start.
@@ -44,6 +49,10 @@ struct FetcherOptions {
   std::chrono::milliseconds connect_timeout{5000};
   std::chrono::milliseconds total_timeout{20000};
   int max_redirects = 5;
+  // A response slower than this many bytes per second for low_speed_time is
+  // abandoned (slow-loris servers), within total_timeout anyway.
+  int low_speed_bytes = 256;
+  std::chrono::seconds low_speed_time{10};
   std::string user_agent = "tdm/0.1 (+takedown monitor)";
 };
 

@@ -34,6 +34,11 @@ namespace tdm::demo {
 //   "/fault/slow"          send 200 headers announcing a body, then stall 30 s
 //                          (cut short by Stop()), then close
 //   "/fault/redirect-loop" 302 with Location: the request's own path
+//   "/fault/huge"          200 text/html announcing and streaming 50 MiB
+//   "/fault/gzip-bomb"     200 text/html, Content-Encoding: gzip, ~50 KiB that
+//                          inflate to 50 MiB of spaces
+//   "/fault/trickle"       200 headers announcing 1 MiB, then one byte every
+//                          200 ms (a slow-loris body) until Stop() or close
 //
 // Each connection has a read timeout (kReadTimeoutMs) for the request head;
 // a head that is malformed or has a bad %XX escape gets 400.
