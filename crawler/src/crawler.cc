@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "charset.h"
 #include "tdm/common/service_loop.h"
 #include "tdm/common/url.h"
 #include "tdm/crawler/extract.h"
@@ -87,6 +88,11 @@ void CrawlerMetrics::PageFetched(int http_status, int64_t bytes, double seconds)
 void CrawlerMetrics::FrontierLag(double seconds) { frontier_lag_.Set(seconds); }
 
 void CrawlerMetrics::RobotsDenied() { robots_denied_.Increment(); }
+
+void CrawlerMetrics::UnknownCharset() {
+  registry_.GetCounter("tdm_crawler_unknown_charset_total", "Pages in a charset tdm cannot convert")
+      .Increment();
+}
 
 void CrawlerMetrics::LinkRefused(ScopeVerdict verdict) {
   registry_
@@ -282,7 +288,12 @@ PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
     spdlog::info("page {}: {}", item.url, o.error);
     return o;
   }
-  Extracted found = ExtractLinks(r.body, *base, config_.max_links_per_page);
+  const Utf8Page page = DecodeToUtf8(r.body, r.content_type);
+  if (page.unknown_charset) {  // read as UTF-8 anyway
+    metrics_.UnknownCharset();
+    spdlog::info("page {}: unknown charset in '{}', read as UTF-8", item.url, r.content_type);
+  }
+  Extracted found = ExtractLinks(page.html, *base, config_.max_links_per_page);
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   for (const std::string& link : found.pages) {
     auto u = Url::Parse(link);

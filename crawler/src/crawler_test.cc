@@ -297,5 +297,14 @@ TEST_F(CrawlerTest, LinksAreCanonicalAndTrapsRefused) {
   EXPECT_EQ(Counter("tdm_crawler_links_refused_total{reason=\"trap\"}"), 2);
 }
 
+// A Latin-1 page's links reach the frontier as proper UTF-8 URLs.
+TEST_F(CrawlerTest, PagesInOtherCharsetsAreReadCorrectly) {
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html; charset=ISO-8859-1",
+                 "<a href=\"caf\xe9.html\">caf\xe9</a>");
+  ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
+  EXPECT_EQ(Published(kFrontierTopic),
+            (std::set<std::string>{"http://leaks.example/forum/caf%C3%A9.html"}));
+}
+
 }  // namespace
 }  // namespace tdm::crawler

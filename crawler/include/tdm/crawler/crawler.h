@@ -61,6 +61,7 @@ class CrawlerMetrics {
   void LinksFound(size_t pages, size_t images);
   void BadMessage();
   void RobotsDenied();
+  void UnknownCharset();
   // A link not followed, by why ("excluded", "trap", ... ScopeVerdictName).
   void LinkRefused(ScopeVerdict verdict);
   void RobotsFetched(int http_status);
