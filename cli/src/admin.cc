@@ -244,9 +244,10 @@ std::string CrawlReport::Summary() const {
   std::ostringstream o;
   o.setf(std::ios::fixed);
   o.precision(1);
-  o << "pages " << pages << " (" << pages_failed << " failed), images " << images << " ("
-    << images_failed << " failed), matches " << matches << " (" << pending_review
-    << " waiting for review), drafts " << drafts << ", seconds " << seconds;
+  o << "pages " << pages << " (" << pages_failed << " failed";
+  if (pages_retrying > 0) o << ", " << pages_retrying << " to retry later";
+  o << "), images " << images << " (" << images_failed << " failed), matches " << matches << " ("
+    << pending_review << " waiting for review), drafts " << drafts << ", seconds " << seconds;
   return o.str();
 }
 
@@ -261,7 +262,7 @@ Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double time
       auto row = tx.exec_params1(
           "SELECT"
           " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state IN "
-          "('queued','fetching')),"
+          "('queued','fetching') AND retry_at IS NULL),"
           " (SELECT count(*) FROM image_refs WHERE crawl_id = $1 AND state = 'queued'),"
           " (SELECT count(*) FROM matches m JOIN sightings s ON s.id = m.sighting_id"
           "   LEFT JOIN takedown_items i ON i.match_id = m.id"
@@ -278,18 +279,22 @@ Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double time
           "   WHERE s.crawl_id = $1 AND m.status = 'pending_review'),"
           " (SELECT count(DISTINCT i.takedown_id) FROM takedown_items i"
           "   JOIN matches m ON m.id = i.match_id JOIN sightings s ON s.id = m.sighting_id"
-          "   WHERE s.crawl_id = $1)",
+          "   WHERE s.crawl_id = $1),"
+          // Pages a busy or failing server made us retry later: not waited for.
+          " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state = 'queued'"
+          "   AND retry_at IS NOT NULL)",
           crawl_id);
       CrawlReport rep;
       rep.crawl_id = crawl_id;
       const int64_t pending = row[0].as<int64_t>() + row[1].as<int64_t>() + row[2].as<int64_t>();
-      rep.pages = row[3].as<int64_t>() + row[4].as<int64_t>();
+      rep.pages = row[3].as<int64_t>() + row[4].as<int64_t>() + row[10].as<int64_t>();
       rep.pages_failed = row[4].as<int64_t>();
       rep.images = row[5].as<int64_t>() + row[6].as<int64_t>();
       rep.images_failed = row[6].as<int64_t>();
       rep.matches = row[7].as<int64_t>();
       rep.pending_review = row[8].as<int64_t>();
       rep.drafts = row[9].as<int64_t>();
+      rep.pages_retrying = row[10].as<int64_t>();
       if (pending == 0) {
         tx.exec_params("UPDATE crawls SET finished_at = coalesce(finished_at, now()) WHERE id = $1",
                        crawl_id);

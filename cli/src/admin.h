@@ -51,14 +51,16 @@ Result<int64_t> AddSite(const Home& home, const std::string& name, const std::st
 struct CrawlReport {
   int64_t crawl_id = 0;
   int64_t pages = 0, pages_failed = 0;
+  int64_t pages_retrying = 0;  // queued again after a 429, 5xx or network failure
   int64_t images = 0, images_failed = 0;
   int64_t matches = 0, pending_review = 0, drafts = 0;
   double seconds = 0;
   std::string Summary() const;
 };
 Result<int64_t> StartCrawl(const Home& home, int64_t site_id);
-// Returns once the frontier is drained, every image found was matched and
-// every match drafted, or with Unavailable after `timeout_s`.
+// Returns once the frontier is drained (pages scheduled for a retry later are
+// counted, not waited for), every image found was matched and every match
+// drafted, or with Unavailable after `timeout_s`.
 Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double timeout_s);
 
 Result<std::string> ListTakedowns(const Home& home, bool json);

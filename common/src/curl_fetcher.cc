@@ -130,6 +130,10 @@ void Finish(Transfer& t, CURLcode code) {
   double secs = 0;
   curl_easy_getinfo(t.easy, CURLINFO_TOTAL_TIME, &secs);
   r.seconds = secs;
+  curl_off_t retry_after = 0;  // curl reads both delta-seconds and an HTTP date
+  if (curl_easy_getinfo(t.easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK) {
+    r.retry_after = static_cast<int64_t>(retry_after);
+  }
   if (t.refused) {
     r.status =
         Status::Refused("private or loopback address " + t.refused_ip +
@@ -142,6 +146,9 @@ void Finish(Transfer& t, CURLcode code) {
     r.body.clear();
   } else if (code == CURLE_UNSUPPORTED_PROTOCOL) {
     r.status = Status::Refused("unsupported scheme");
+  } else if (code == CURLE_TOO_MANY_REDIRECTS) {  // a loop, not a passing failure
+    r.status = Status::InvalidArgument(t.error[0] ? t.error : "too many redirects");
+    r.body.clear();
   } else if (code != CURLE_OK) {
     std::string why = t.error[0] ? t.error : curl_easy_strerror(code);
     r.status = Status::Unavailable(why);
@@ -217,7 +224,16 @@ class CurlFetcher final : public Fetcher {
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
         Finish(*t, msg->data.result);
         t->done = true;
-        if (!t->request->host_key.empty()) gate_.Finished(t->request->host_key);
+        if (!t->request->host_key.empty()) {
+          gate_.Finished(t->request->host_key);
+          const int status = t->response->http_status;
+          if (status == 429 || status == 503) {  // the host asks us to slow down
+            const int64_t wait = t->response->retry_after > 0
+                                     ? std::min<int64_t>(t->response->retry_after, 3600)
+                                     : 5;
+            gate_.Defer(t->request->host_key, Clock::now() + std::chrono::seconds(wait));
+          }
+        }
         finished_any = true;
       }
       if (finished_any) continue;  // a slot may have opened: look at the waiting at once

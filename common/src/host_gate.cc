@@ -11,8 +11,14 @@ std::optional<HostGate::Clock::time_point> HostGate::NextStart(const std::string
   if (it == hosts_.end()) return now;
   const State& s = it->second;
   if (policy.max_concurrency > 0 && s.in_flight >= policy.max_concurrency) return std::nullopt;
-  if (s.last_start == Clock::time_point{}) return now;
-  return std::max(now, s.last_start + policy.min_interval);
+  const Clock::time_point earliest =
+      s.last_start == Clock::time_point{} ? now : s.last_start + policy.min_interval;
+  return std::max({now, earliest, s.not_before});
+}
+
+void HostGate::Defer(const std::string& host, Clock::time_point until) {
+  State& s = hosts_[host];
+  s.not_before = std::max(s.not_before, until);
 }
 
 void HostGate::Started(const std::string& host, Clock::time_point at) {
@@ -29,7 +35,8 @@ void HostGate::Finished(const std::string& host) {
 
 void HostGate::Prune(Clock::time_point now) {
   std::erase_if(hosts_, [&](const auto& entry) {
-    return entry.second.in_flight == 0 && now - entry.second.last_start > std::chrono::hours(1);
+    return entry.second.in_flight == 0 && now - entry.second.last_start > std::chrono::hours(1) &&
+           entry.second.not_before < now;
   });
 }
 

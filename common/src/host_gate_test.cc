@@ -29,6 +29,20 @@ TEST(HostGate, SpacesStartsAndCapsConcurrencyPerHost) {
   EXPECT_EQ(gate.NextStart("a", {}, t0 + 1600ms), t0 + 1600ms);
 }
 
+TEST(HostGate, ADeferredHostWaitsUntilTheTimeItAskedFor) {
+  HostGate gate;
+  const TimePoint t0 = TimePoint{} + 100h;
+  gate.Started("a", t0);
+  gate.Finished("a");
+  gate.Defer("a", t0 + 30s);  // 429 with Retry-After: 30
+  EXPECT_EQ(gate.NextStart("a", {1000ms, 2}, t0 + 2s), t0 + 30s);
+  gate.Defer("a", t0 + 10s);  // an earlier deferral does not shorten it
+  EXPECT_EQ(gate.NextStart("a", {}, t0 + 2s), t0 + 30s);
+  EXPECT_EQ(gate.NextStart("b", {}, t0 + 2s), t0 + 2s);
+  gate.Defer("new", t0 + 5s);  // a host never started can be deferred too
+  EXPECT_EQ(gate.NextStart("new", {}, t0), t0 + 5s);
+}
+
 TEST(HostGate, FinishedWithoutStartIsHarmlessAndIdleHostsArePruned) {
   HostGate gate;
   gate.Finished("never-started");

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
 
 #include "charset.h"
 #include "tdm/common/service_loop.h"
@@ -32,6 +33,20 @@ bool LooksLikeHtml(const std::string& content_type, const std::string& body) {
 std::string SiteHost(const SiteSettings& site) {
   auto seed = Url::Parse(site.seed_url);
   return seed.ok() ? seed->host() : "invalid-seed.invalid";
+}
+
+// The wait before attempt `attempts + 1`: the server's Retry-After (capped at
+// an hour), else 5 s doubled per attempt, plus up to half again of jitter so
+// that pages of one host do not come back all at once.
+std::chrono::seconds RetryDelay(int attempts, int64_t retry_after) {
+  if (retry_after > 0) return std::chrono::seconds(std::min<int64_t>(retry_after, 3600));
+  static thread_local std::mt19937 rng(std::random_device{}());
+  const int64_t base = int64_t{5} << std::min(attempts - 1, 10);
+  return std::chrono::seconds(base + std::uniform_int_distribution<int64_t>(0, base / 2)(rng));
+}
+
+std::string GaveUp(int attempts) {
+  return "gave up after " + std::to_string(attempts) + " attempts: ";
 }
 
 std::string HostKey(const std::string& url) {
@@ -253,19 +268,32 @@ PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
   o.http_status = r.http_status;
   o.content_type = r.content_type;
   o.bytes = static_cast<int64_t>(r.body.size());
+  // Busy or failing servers and network failures are retried later, with
+  // exponential backoff and jitter, or after the server's Retry-After.
+  const bool transient = (!r.status.ok() && r.status.code() == Status::Code::kUnavailable) ||
+                         (r.status.ok() && (r.http_status == 429 || r.http_status >= 500));
+  if (transient && claim.attempts < config_.max_attempts) {
+    o.retry_after = RetryDelay(claim.attempts, r.retry_after);
+    o.error = (r.status.ok() ? "HTTP " + std::to_string(r.http_status) : r.status.ToString()) +
+              "; retrying in " + std::to_string(o.retry_after->count()) + " s";
+    metrics_.PageFailed("retry");
+    spdlog::info("page {}: {}", item.url, o.error);
+    return o;
+  }
   if (!r.status.ok()) {
-    const char* reason = r.status.code() == Status::Code::kTooLarge  ? "too_large"
-                         : r.status.code() == Status::Code::kRefused ? "refused"
-                                                                     : "network";
+    const char* reason = r.status.code() == Status::Code::kTooLarge          ? "too_large"
+                         : r.status.code() == Status::Code::kRefused         ? "refused"
+                         : r.status.code() == Status::Code::kInvalidArgument ? "redirects"
+                                                                             : "network";
     metrics_.PageFailed(reason);
-    o.error = r.status.ToString();
+    o.error = (transient ? GaveUp(claim.attempts) : "") + r.status.ToString();
     spdlog::warn("page {} failed: {}", item.url, o.error);
     return o;
   }
   if (r.http_status > 0) metrics_.PageFetched(r.http_status, o.bytes, r.seconds);
   if (r.http_status >= 400 || r.http_status == 0) {
     metrics_.PageFailed("http");
-    o.error = "HTTP " + std::to_string(r.http_status);
+    o.error = (transient ? GaveUp(claim.attempts) : "") + "HTTP " + std::to_string(r.http_status);
     spdlog::info("page {}: {}", item.url, o.error);
     return o;
   }

@@ -20,7 +20,7 @@ class InMemoryCrawlStore final : public CrawlStore {
  public:
   explicit InMemoryCrawlStore(SiteSettings site) : site_(std::move(site)) {}
 
-  void Queue(const std::string& url, int depth) { pages[url] = {"queued", depth, ""}; }
+  void Queue(const std::string& url, int depth) { pages[url] = {"queued", depth, "", 0, {}}; }
 
   Result<std::optional<PageClaim>> Claim(const FrontierItem& item) override {
     if (away) return Status::Unavailable("database away (test)");
@@ -29,18 +29,19 @@ class InMemoryCrawlStore final : public CrawlStore {
       return std::optional<PageClaim>();
     }
     it->second.state = "fetching";
-    return std::optional<PageClaim>(PageClaim{site_, it->second.depth});
+    return std::optional<PageClaim>(PageClaim{site_, it->second.depth, ++it->second.attempts});
   }
 
   Result<RecordedLinks> Record(const FrontierItem& item, const PageClaim& claim,
                                const PageOutcome& o) override {
     if (away) return Status::Unavailable("database away (test)");
-    pages[item.url].state = o.ok ? "done" : "failed";
+    pages[item.url].state = o.retry_after ? "queued" : o.ok ? "done" : "failed";
     pages[item.url].error = o.error;
+    pages[item.url].retry_after = o.retry_after;
     RecordedLinks out;
     for (const auto& url : o.new_pages) {
       if (pages.count(url) || claim.depth >= site_.max_depth) continue;
-      pages[url] = {"queued", claim.depth + 1, ""};
+      pages[url] = {"queued", claim.depth + 1, "", 0, {}};
       out.pages.push_back({item.crawl_id, item.site_id, url, claim.depth + 1});
     }
     for (const auto& img : o.images) {
@@ -55,8 +56,10 @@ class InMemoryCrawlStore final : public CrawlStore {
 
   struct Page {
     std::string state;
-    int depth;
+    int depth = 0;
     std::string error;
+    int attempts = 0;
+    std::optional<std::chrono::seconds> retry_after;
   };
   std::map<std::string, Page> pages;
   std::set<std::pair<std::string, std::string>> images;
@@ -157,7 +160,9 @@ TEST_F(CrawlerTest, BadPagesAreRecordedCountedAndTheBatchGoesOn) {
   EXPECT_EQ(store_.pages["http://leaks.example/forum/404.html"].state, "failed");
   EXPECT_NE(store_.pages["http://leaks.example/forum/doc.pdf"].error.find("not HTML"),
             std::string::npos);
-  EXPECT_EQ(store_.pages["http://leaks.example/forum/drop.html"].state, "failed");
+  // A connection failure may pass: tried again later, not failed.
+  EXPECT_EQ(store_.pages["http://leaks.example/forum/drop.html"].state, "queued");
+  EXPECT_TRUE(store_.pages["http://leaks.example/forum/drop.html"].retry_after.has_value());
   EXPECT_NE(store_.pages["http://leaks.example/forum/away.html"].error.find("out of scope"),
             std::string::npos);
   EXPECT_EQ(store_.pages["http://leaks.example/forum/ok.html"].state, "done");
@@ -165,7 +170,7 @@ TEST_F(CrawlerTest, BadPagesAreRecordedCountedAndTheBatchGoesOn) {
   EXPECT_TRUE(Published(kFrontierTopic).empty());  // nothing followed from the redirect
   EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"http\"}"), 1);
   EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"not_html\"}"), 1);
-  EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"network\"}"), 1);
+  EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"retry\"}"), 1);
   EXPECT_EQ(Counter("tdm_crawler_bad_messages_total"), 1);
 }
 
@@ -304,6 +309,35 @@ TEST_F(CrawlerTest, PagesInOtherCharsetsAreReadCorrectly) {
   ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
   EXPECT_EQ(Published(kFrontierTopic),
             (std::set<std::string>{"http://leaks.example/forum/caf%C3%A9.html"}));
+}
+
+// 429 and 5xx are retried later: after the server's Retry-After, else after
+// a backoff that doubles per attempt; after the last attempt the page fails.
+TEST_F(CrawlerTest, BusyServersAreRetriedWithBackoffThenGivenUp) {
+  fetcher_.Serve("http://leaks.example/forum/busy.html", 429, "text/html", "slow down");
+  fetcher_.Serve("http://leaks.example/forum/down.html", 503, "text/html", "down");
+  fetcher_.SetRetryAfter("http://leaks.example/forum/busy.html", 120);
+  auto crawl_again = [&](const std::string& url) {
+    return crawler_.HandleBatch({MessageOf(kFrontierTopic, FrontierItem{7, 1, url, 0}.Encode())});
+  };
+  store_.Queue("http://leaks.example/forum/busy.html", 0);
+  store_.Queue("http://leaks.example/forum/down.html", 0);
+  ASSERT_TRUE(crawl_again("http://leaks.example/forum/busy.html").ok());
+  ASSERT_TRUE(crawl_again("http://leaks.example/forum/down.html").ok());
+  auto& busy = store_.pages["http://leaks.example/forum/busy.html"];
+  auto& down = store_.pages["http://leaks.example/forum/down.html"];
+  EXPECT_EQ(busy.state, "queued");
+  EXPECT_EQ(busy.retry_after, std::chrono::seconds(120)) << "the server's Retry-After";
+  EXPECT_EQ(down.state, "queued");
+  ASSERT_TRUE(down.retry_after.has_value());
+  EXPECT_GE(*down.retry_after, std::chrono::seconds(5));
+  EXPECT_LE(*down.retry_after, std::chrono::seconds(7));
+  ASSERT_TRUE(crawl_again("http://leaks.example/forum/down.html").ok());  // attempt 2
+  EXPECT_GE(*down.retry_after, std::chrono::seconds(10)) << "doubled";
+  EXPECT_LE(*down.retry_after, std::chrono::seconds(15));
+  ASSERT_TRUE(crawl_again("http://leaks.example/forum/down.html").ok());  // attempt 3: the last
+  EXPECT_EQ(down.state, "failed");
+  EXPECT_EQ(down.error, "gave up after 3 attempts: HTTP 503");
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ class PgCrawlStore final : public CrawlStore {
           " WHERE u.crawl_id = $1 AND u.url = $2 AND u.state IN ('queued', 'fetching')"
           "   AND c.id = u.crawl_id"
           " RETURNING s.id, s.seed_url, s.allow_private, s.max_pages, s.max_depth, u.depth,"
-          " s.crawl_delay_ms, s.max_concurrency, s.obey_robots",
+          " s.crawl_delay_ms, s.max_concurrency, s.obey_robots, u.attempts",
           item.crawl_id, item.url);
       if (r.empty()) return std::nullopt;
       PageClaim c;
@@ -29,6 +29,7 @@ class PgCrawlStore final : public CrawlStore {
       if (!r[0][6].is_null()) c.site.crawl_delay_ms = r[0][6].as<int>();
       if (!r[0][7].is_null()) c.site.max_concurrency = r[0][7].as<int>();
       c.site.obey_robots = r[0][8].as<bool>();
+      c.attempts = r[0][9].as<int>();
       return c;
     });
   }
@@ -37,10 +38,19 @@ class PgCrawlStore final : public CrawlStore {
                                const PageOutcome& o) override {
     return pg_.Transact([&](pqxx::work& tx) {
       RecordedLinks out;
+      if (o.retry_after) {  // queued again, republished by Requeue once due
+        tx.exec_params(
+            "UPDATE crawl_urls SET state = 'queued', http_status = NULLIF($3, 0),"
+            " error = NULLIF($4, ''), retry_at = now() + make_interval(secs => $5),"
+            " updated_at = now() WHERE crawl_id = $1 AND url = $2",
+            item.crawl_id, item.url, o.http_status, o.error,
+            static_cast<double>(o.retry_after->count()));
+        return out;
+      }
       tx.exec_params(
           "UPDATE crawl_urls SET state = $3, http_status = NULLIF($4, 0),"
-          " content_type = NULLIF($5, ''), bytes = $6, error = NULLIF($7, ''), updated_at = now()"
-          " WHERE crawl_id = $1 AND url = $2",
+          " content_type = NULLIF($5, ''), bytes = $6, error = NULLIF($7, ''), retry_at = NULL,"
+          " updated_at = now() WHERE crawl_id = $1 AND url = $2",
           item.crawl_id, item.url, o.ok ? "done" : "failed", o.http_status, o.content_type, o.bytes,
           o.error);
       if (!o.new_pages.empty() && claim.depth < claim.site.max_depth) {
@@ -85,16 +95,22 @@ class PgCrawlStore final : public CrawlStore {
     return pg_.Transact([&](pqxx::work& tx) {
       RecordedLinks out;
       const std::string age = std::to_string(older_than.count()) + " seconds";
+      // Due: a retry whose time has come, or work whose message was lost.
+      const std::string due =
+          " (CASE WHEN retry_at IS NOT NULL THEN retry_at <= now()"
+          " ELSE updated_at < now() - $1::interval END)";
       tx.exec_params(
-          "UPDATE crawl_urls SET state = 'failed', error = 'gave up after ' || attempts ||"
-          " ' attempts', updated_at = now() WHERE state IN ('queued', 'fetching')"
-          " AND updated_at < now() - $1::interval AND attempts >= $2",
+          "UPDATE crawl_urls SET state = 'failed', retry_at = NULL, error = 'gave up after ' ||"
+          " attempts || ' attempts' || coalesce(': ' || error, ''), updated_at = now()"
+          " WHERE state IN ('queued', 'fetching') AND attempts >= $2 AND" +
+              due,
           age, max_attempts);
       auto pages = tx.exec_params(
-          "UPDATE crawl_urls u SET state = 'queued', updated_at = now() FROM crawls c"
-          " WHERE c.id = u.crawl_id AND u.state IN ('queued', 'fetching')"
-          " AND u.updated_at < now() - $1::interval RETURNING u.crawl_id, c.site_id, u.url, "
-          "u.depth",
+          "UPDATE crawl_urls u SET state = 'queued', retry_at = NULL, updated_at = now()"
+          " FROM crawls c WHERE c.id = u.crawl_id AND u.state IN ('queued', 'fetching') AND" +
+              std::string(" (CASE WHEN u.retry_at IS NOT NULL THEN u.retry_at <= now()"
+                          " ELSE u.updated_at < now() - $1::interval END)") +
+              " RETURNING u.crawl_id, c.site_id, u.url, u.depth",
           age);
       for (const auto& row : pages) {
         out.pages.push_back({row[0].as<int64_t>(), row[1].as<int64_t>(), row[2].as<std::string>(),

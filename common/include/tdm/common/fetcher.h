@@ -37,9 +37,10 @@ struct FetchResponse {
   std::string body;  // held in memory only; callers never persist image bodies
   double seconds = 0;
   double started_after = 0;  // seconds from the FetchAll() call to this request's start
+  int64_t retry_after = 0;   // seconds the server asked to wait (Retry-After); 0: none
   // Not ok when no usable response arrived: Refused (SSRF guard, scheme),
-  // TooLarge (body cap), Unavailable (DNS, connect, reset, timeout, too many
-  // redirects). A 404 is ok here, with http_status 404: the caller decides.
+  // TooLarge (body cap), InvalidArgument (too many redirects: a loop),
+  // Unavailable (DNS, connect, reset, timeout, too slow: may pass). A 404 is ok here, with http_status 404: the caller decides.
   Status status;
 };
 
@@ -58,7 +59,9 @@ struct FetcherOptions {
 
 // Fetches URLs over HTTP(S). FetchAll() runs a batch concurrently, within each
 // host's politeness budget, and returns one response per request, in request
-// order. Not thread-safe: one per thread.
+// order. A host that answers 429 or 503 is deferred: no request to it starts
+// for its Retry-After (capped at an hour), else 5 s. Not thread-safe: one per
+// thread.
 class Fetcher {
  public:
   virtual ~Fetcher() = default;

@@ -32,12 +32,16 @@ class HostGate {
                                              Clock::time_point now) const;
   void Started(const std::string& host, Clock::time_point at);
   void Finished(const std::string& host);
+  // No request to `host` starts before `until` (the host said 429 or 503,
+  // perhaps with Retry-After).
+  void Defer(const std::string& host, Clock::time_point until);
 
   size_t hosts() const { return hosts_.size(); }
 
  private:
   struct State {
     Clock::time_point last_start{};
+    Clock::time_point not_before{};
     int in_flight = 0;
   };
   // Hosts idle for an hour are forgotten once this many are known.

@@ -51,6 +51,7 @@ class ScriptedFetcher final : public Fetcher {
     r.body = std::move(body);
     table_[url] = std::move(r);
   }
+  void SetRetryAfter(const std::string& url, int64_t seconds) { table_[url].retry_after = seconds; }
   void Redirect(const std::string& url, const std::string& final_url, std::string body) {
     Serve(url, 200, "text/html", std::move(body));
     table_[url].final_url = final_url;

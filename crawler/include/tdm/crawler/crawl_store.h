@@ -33,6 +33,7 @@ struct SiteSettings {
 struct PageClaim {
   SiteSettings site;
   int depth = 0;
+  int attempts = 1;  // this one included
 };
 
 struct FoundImage {
@@ -48,6 +49,9 @@ struct PageOutcome {
   std::string content_type;
   int64_t bytes = 0;
   std::string error;
+  // Set when the page is to be fetched again later (429, 5xx, a network
+  // failure) rather than failed: it stays queued this long.
+  std::optional<std::chrono::seconds> retry_after;
   std::vector<std::string> new_pages;  // in scope, depth + 1, not yet filtered for duplicates
   std::vector<FoundImage> images;
 };
