@@ -306,6 +306,11 @@ void StaticServer::Serve(Connection* conn) {
   const int fd = conn->fd;
   bool linger = true;
   if (const auto head = ReadHead(fd, kReadTimeoutMs)) {
+    const int now_in_flight = ++in_flight_;
+    for (int seen = max_in_flight_.load();
+         now_in_flight > seen && !max_in_flight_.compare_exchange_weak(seen, now_in_flight);) {
+    }
+    if (const int delay = response_delay_ms_.load(); delay > 0) SleepUnlessStopped(delay);
     const auto req = ParseRequestLine(*head);
     const bool head_only = req && req->method == "HEAD";
     if (!req) {
@@ -362,6 +367,7 @@ void StaticServer::Serve(Connection* conn) {
       }
     }
     ++requests_served_;
+    --in_flight_;
   }
   if (linger) LingerDrain(fd);
   std::lock_guard<std::mutex> lock(mu_);

@@ -67,6 +67,13 @@ class StaticServer {
   // Requests whose head was read and answered (or, for drop, dropped);
   // incremented before the connection is closed.
   int64_t requests_served() const { return requests_served_.load(); }
+  // The most requests this server was answering at the same time, for tests
+  // of politeness (a request counts from its head being read to its response
+  // being sent).
+  int max_in_flight() const { return max_in_flight_.load(); }
+  // Every response waits this long first (0 by default): a slow site, so that
+  // overlapping requests would show in max_in_flight().
+  void set_response_delay_ms(int ms) { response_delay_ms_.store(ms); }
 
  private:
   struct Connection {
@@ -85,6 +92,9 @@ class StaticServer {
   std::filesystem::path canonical_root_;
   std::atomic<uint16_t> port_{0};
   std::atomic<int64_t> requests_served_{0};
+  std::atomic<int> in_flight_{0};
+  std::atomic<int> max_in_flight_{0};
+  std::atomic<int> response_delay_ms_{0};
 
   std::mutex lifecycle_mu_;  // serialises Start and Stop
   int listen_fd_ = -1;
