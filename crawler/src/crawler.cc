@@ -6,6 +6,7 @@
 #include <random>
 
 #include "charset.h"
+#include "sitemap.h"
 #include "tdm/common/service_loop.h"
 #include "tdm/common/url.h"
 #include "tdm/crawler/extract.h"
@@ -104,6 +105,11 @@ void CrawlerMetrics::FrontierLag(double seconds) { frontier_lag_.Set(seconds); }
 
 void CrawlerMetrics::RobotsDenied() { robots_denied_.Increment(); }
 
+void CrawlerMetrics::SitemapPages(size_t pages) {
+  registry_.GetCounter("tdm_crawler_links_total", "Links found", {{"kind", "sitemap"}})
+      .Increment(static_cast<double>(pages));
+}
+
 void CrawlerMetrics::UnknownCharset() {
   registry_.GetCounter("tdm_crawler_unknown_charset_total", "Pages in a charset tdm cannot convert")
       .Increment();
@@ -163,6 +169,61 @@ HostGate::Policy Crawler::PolitenessFor(const SiteSettings& site, const RobotsTx
   return p;
 }
 
+void Crawler::AddSitemapPages(const FrontierItem& seed, const PageClaim& claim,
+                              const RobotsTxt& robots, PageOutcome* outcome) {
+  auto seed_url = Url::Parse(claim.site.seed_url);
+  auto page_url = Url::Parse(seed.url);
+  if (!seed_url.ok() || !page_url.ok()) return;
+  const Scope scope = Scope::FromSeed(*seed_url);
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  std::vector<std::string> queue;  // sitemap URLs on the seed's own host
+  for (const std::string& s : robots.sitemaps()) {
+    auto u = Url::Parse(s);
+    if (u.ok() && u->HostPort() == page_url->HostPort()) queue.push_back(u->Spec());
+  }
+  size_t added = 0;
+  // Sitemaps, then one level of the sitemaps an index names; at most 20 files.
+  for (int level = 0, files = 0; level < 2 && !queue.empty() && files < 20; ++level) {
+    std::vector<FetchRequest> requests;
+    for (const std::string& url : queue) {
+      if (files++ >= 20) break;
+      FetchRequest req;
+      req.url = url;
+      req.max_bytes = kMaxSitemapBytes;
+      req.allow_private = claim.site.allow_private;
+      req.private_host = SiteHost(claim.site);
+      req.host_key = page_url->HostPort();
+      req.politeness = PolitenessFor(claim.site, &robots);
+      requests.push_back(std::move(req));
+    }
+    queue.clear();
+    for (const FetchResponse& r : fetcher_.FetchAll(requests)) {
+      if (!r.status.ok() || r.http_status != 200) {
+        spdlog::info("sitemap {}: {}", r.url,
+                     r.status.ok() ? "HTTP " + std::to_string(r.http_status) : r.status.ToString());
+        continue;
+      }
+      const Sitemap map = ParseSitemap(r.body);
+      for (const std::string& s : map.sitemaps) {
+        auto u = Url::Parse(s);
+        if (u.ok() && u->HostPort() == page_url->HostPort()) queue.push_back(u->Spec());
+      }
+      for (const std::string& loc : map.pages) {
+        auto u = Url::Parse(loc);
+        if (!u.ok()) continue;
+        auto canonical = Canonicalize(*u, config_.scope_rules);
+        if (!canonical.ok()) continue;
+        if (Check(scope, config_.scope_rules, *canonical, 0, 0, today) != ScopeVerdict::kIn)
+          continue;
+        outcome->new_pages.push_back(canonical->Spec());
+        ++added;
+      }
+    }
+  }
+  metrics_.SitemapPages(added);
+  if (added > 0) spdlog::info("sitemaps of {}: {} page(s) in scope", page_url->HostPort(), added);
+}
+
 void Crawler::FetchMissingRobots(const std::vector<FrontierItem>& items,
                                  const std::vector<PageClaim>& claims) {
   std::vector<std::string> keys;
@@ -217,6 +278,7 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
 
   // Pages robots.txt disallows are recorded as failed without a request.
   std::vector<std::optional<PageOutcome>> outcomes(items.size());
+  std::vector<std::shared_ptr<const RobotsTxt>> item_robots(items.size());
   std::vector<size_t> fetched;
   std::vector<FetchRequest> requests;
   for (size_t i = 0; i < items.size(); ++i) {
@@ -225,6 +287,7 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
     std::shared_ptr<const RobotsTxt> rules;
     if (site.obey_robots && url.ok()) {
       rules = robots_.Lookup(RobotsCache::Key(*url));
+      item_robots[i] = rules;
       if (rules == nullptr || !rules->Allowed(*url)) {
         PageOutcome o;
         o.url = items[i].url;
@@ -251,6 +314,13 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
   std::vector<FetchResponse> responses = fetcher_.FetchAll(requests);
   for (size_t k = 0; k < fetched.size(); ++k) {
     outcomes[fetched[k]] = Process(items[fetched[k]], claims[fetched[k]], responses[k]);
+  }
+  // A crawl's seed also brings the pages its host's sitemaps list.
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (claims[i].depth == 0 && outcomes[i]->ok && item_robots[i] &&
+        !item_robots[i]->sitemaps().empty()) {
+      AddSitemapPages(items[i], claims[i], *item_robots[i], &*outcomes[i]);
+    }
   }
   for (size_t i = 0; i < items.size(); ++i) {
     auto recorded = store_.Record(items[i], claims[i], *outcomes[i]);

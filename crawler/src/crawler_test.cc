@@ -340,5 +340,31 @@ TEST_F(CrawlerTest, BusyServersAreRetriedWithBackoffThenGivenUp) {
   EXPECT_EQ(down.error, "gave up after 3 attempts: HTTP 503");
 }
 
+// The seed of a crawl brings the in-scope pages of its host's sitemaps
+// (named in robots.txt, through an index); other pages and hosts do not.
+TEST_F(CrawlerTest, SitemapsFromRobotsTxtAddPagesToTheCrawl) {
+  fetcher_.Serve("http://leaks.example/robots.txt", 200, "text/plain",
+                 "Sitemap: http://leaks.example/sitemap_index.xml\n"
+                 "Sitemap: http://elsewhere.example/sitemap.xml\n");
+  fetcher_.Serve("http://leaks.example/sitemap_index.xml", 200, "application/xml",
+                 "<sitemapindex><sitemap><loc>http://leaks.example/sitemap-1.xml</loc></sitemap>"
+                 "</sitemapindex>");
+  fetcher_.Serve("http://leaks.example/sitemap-1.xml", 200, "application/xml",
+                 "<urlset><url><loc>http://leaks.example/forum/t/9.html</loc></url>"
+                 "<url><loc>http://leaks.example/admin/x.html</loc></url>"
+                 "<url><loc>http://leaks.example/forum/t/9.html?utm_source=feed</loc></url>"
+                 "</urlset>");
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html",
+                 "<a href=\"t/1.html\">one</a>");
+  ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
+  EXPECT_EQ(Published(kFrontierTopic),
+            (std::set<std::string>{"http://leaks.example/forum/t/1.html",
+                                   "http://leaks.example/forum/t/9.html"}));
+  EXPECT_EQ(std::count(fetcher_.fetched.begin(), fetcher_.fetched.end(),
+                       "http://elsewhere.example/sitemap.xml"),
+            0)
+      << "another host's sitemap is not fetched";
+}
+
 }  // namespace
 }  // namespace tdm::crawler

@@ -62,6 +62,7 @@ class CrawlerMetrics {
   void BadMessage();
   void RobotsDenied();
   void UnknownCharset();
+  void SitemapPages(size_t pages);
   // A link not followed, by why ("excluded", "trap", ... ScopeVerdictName).
   void LinkRefused(ScopeVerdict verdict);
   void RobotsFetched(int http_status);
@@ -96,6 +97,10 @@ class Crawler {
   // The politeness budget of a page's host: the site's override, else the
   // default lengthened by the host's robots.txt Crawl-delay.
   HostGate::Policy PolitenessFor(const SiteSettings& site, const RobotsTxt* robots) const;
+  // Adds to a crawl seed's outcome the in-scope pages listed by the sitemaps
+  // its host's robots.txt names (and one level of sitemap indexes).
+  void AddSitemapPages(const FrontierItem& seed, const PageClaim& claim, const RobotsTxt& robots,
+                       PageOutcome* outcome);
   // Fetches (within each host's budget) the robots.txt of every host of
   // `claims` that must obey it and is not cached.
   void FetchMissingRobots(const std::vector<FrontierItem>& items,
