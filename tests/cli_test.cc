@@ -80,6 +80,8 @@ TEST_F(Cli, ErrorsAreOneLineAndNonZero) {
        "not found: site 999999"},
       {{"site", "robots", "1", "--ignore"}, "--reason is required"},
       {{"site", "robots", "1"}, "give --ignore (with --reason) or --obey"},
+      {{"site", "scope", "1", "--exclude", "no-slash"}, "scope rules"},
+      {{"site", "scope", "999999", "--exclude", "/x/"}, "not found: site 999999"},
   };
   for (const auto& c : cases) {
     auto r = Tdm(home(), c.args);
@@ -88,6 +90,28 @@ TEST_F(Cli, ErrorsAreOneLineAndNonZero) {
     EXPECT_NE(r.out.find(c.says), std::string::npos) << r.out;
     EXPECT_EQ(r.out.rfind("tdm: error: ", 0), 0u) << r.out;
   }
+}
+
+TEST_F(Cli, SiteOverridesAreRecordedWithTheirReasons) {
+  auto site = Tdm(home(), {"site", "add", "--name", "o", "--allow-private",
+                           "http://127.0.0.1:9/forum/index.html"});
+  ASSERT_EQ(site.exit_code, 0) << site.out;
+  auto scope =
+      Tdm(home(), {"site", "scope", site.LastWord(), "--exclude", "/forum/members/ *.php$"});
+  ASSERT_EQ(scope.exit_code, 0) << scope.out;
+  EXPECT_NE(scope.out.find("scope: 0 include and 2 exclude pattern(s)"), std::string::npos);
+  auto robots = Tdm(home(), {"site", "robots", site.LastWord(), "--ignore", "--reason",
+                             "operator's written permission"});
+  ASSERT_EQ(robots.exit_code, 0) << robots.out;
+  EXPECT_NE(robots.out.find("robots.txt ignored (operator's written permission)"),
+            std::string::npos);
+  auto slow = Tdm(home(), {"site", "politeness", site.LastWord(), "--delay-ms", "5000", "--reason",
+                           "fragile host"});
+  ASSERT_EQ(slow.exit_code, 0) << slow.out;
+  EXPECT_NE(slow.out.find("delay 5000 ms, concurrency default (fragile host)"), std::string::npos)
+      << slow.out;
+  auto back = Tdm(home(), {"site", "politeness", site.LastWord(), "--default"});
+  EXPECT_NE(back.out.find("delay default, concurrency default"), std::string::npos) << back.out;
 }
 
 TEST_F(Cli, ProfileAddStoresHashesAndRefusesBrokenPhotosByName) {

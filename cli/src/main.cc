@@ -7,6 +7,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <sstream>
 
 #include "admin.h"
 #include "args.h"
@@ -47,6 +48,8 @@ data
   site politeness ID [--delay-ms N] [--concurrency N] --reason TEXT | --default
                                           per-site override of 1 s and 2 per host
   site robots ID (--ignore --reason TEXT | --obey)   robots.txt is honoured unless overridden
+  site scope ID [--include "P ..."] [--exclude "P ..."]  path patterns, '*' and final '$';
+                                          none given: clears them
   crawl --site ID [--wait] [--timeout SECONDS]
   matches list [--subject ID] [--status pending_review|confirmed|rejected] [--json]
   matches confirm ID...                   only confirmed matches are drafted into requests
@@ -199,6 +202,24 @@ int SiteRobots(const Home& home, const Args& a) {
   return 0;
 }
 
+// Space-separated patterns (a normalised URL path has no spaces).
+std::vector<std::string> Words(const std::optional<std::string>& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text.value_or(""));
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+int SiteScope(const Home& home, const Args& a) {
+  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one site id"));
+  auto id = ParseId(a.positional()[0], "site id");
+  if (!id.ok()) return Fail(id);
+  auto now = SetSiteScope(home, *id, Words(a.Get("--include")), Words(a.Get("--exclude")));
+  if (!now.ok()) return Fail(now);
+  std::cout << "scope: " << *now << "; site " << *id << "\n";
+  return 0;
+}
+
 int Crawl(const Home& home, const Args& a) {
   auto site = a.GetId("--site");
   if (!site.ok()) return Fail(site);
@@ -344,6 +365,7 @@ const std::map<std::string, Command>& Commands() {
       {"profile delete", {{}, {"--faces"}, ProfileDelete, true}},
       {"site add", {{"--name"}, {"--allow-private"}, SiteAdd, true}},
       {"site robots", {{"--reason"}, {"--ignore", "--obey"}, SiteRobots, true}},
+      {"site scope", {{"--include", "--exclude"}, {}, SiteScope, true}},
       {"site politeness",
        {{"--delay-ms", "--concurrency", "--reason"}, {"--default"}, SitePoliteness, true}},
       {"crawl", {{"--site", "--timeout"}, {"--wait"}, Crawl}},

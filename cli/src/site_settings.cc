@@ -1,6 +1,7 @@
 #include "site_settings.h"
 
 #include "stack_db.h"
+#include "tdm/crawler/scope_rules.h"
 
 namespace tdm::cli {
 
@@ -38,6 +39,26 @@ Result<std::string> SetSitePoliteness(const Home& home, int64_t site_id,
   if (!row.ok()) return row.status();
   if (!row->has_value()) return Status::NotFound("site " + std::to_string(site_id));
   return **row;
+}
+
+Result<std::string> SetSiteScope(const Home& home, int64_t site_id,
+                                 const std::vector<std::string>& include,
+                                 const std::vector<std::string>& exclude) {
+  crawler::ScopeRules rules;
+  rules.include = include;
+  rules.exclude = exclude;
+  if (Status s = rules.Validate(); !s.ok()) return s;
+  auto row = InStackDb(home, [&](pqxx::work& tx) {
+    return !tx.exec_params(
+                  "UPDATE sites SET include_patterns = $2::text[], exclude_patterns = $3::text[]"
+                  " WHERE id = $1 RETURNING id",
+                  site_id, PgTextArray(include), PgTextArray(exclude))
+                .empty();
+  });
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("site " + std::to_string(site_id));
+  return std::to_string(include.size()) + " include and " + std::to_string(exclude.size()) +
+         " exclude pattern(s)";
 }
 
 Result<std::string> SetSiteRobots(const Home& home, int64_t site_id, bool obey,

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tdm/common/home.h"
 #include "tdm/common/status.h"
@@ -29,5 +30,13 @@ Result<std::string> SetSitePoliteness(const Home& home, int64_t site_id,
 // Returns a one-line description.
 Result<std::string> SetSiteRobots(const Home& home, int64_t site_id, bool obey,
                                   const std::string& reason);
+
+// Replaces a site's scope patterns (robots.txt-style paths with '*' and a
+// final '$'): a page must match an include pattern when there are any, and
+// none of the exclude patterns. Errors: InvalidArgument naming a bad
+// pattern; NotFound for an unknown site. Returns a one-line description.
+Result<std::string> SetSiteScope(const Home& home, int64_t site_id,
+                                 const std::vector<std::string>& include,
+                                 const std::vector<std::string>& exclude);
 
 }  // namespace tdm::cli

@@ -154,6 +154,15 @@ Crawler::Crawler(const CrawlerConfig& config, CrawlStore& store, Fetcher& fetche
       metrics_(metrics),
       robots_(config.robots) {}
 
+ScopeRules Crawler::RulesFor(const SiteSettings& site) const {
+  ScopeRules rules = config_.scope_rules;
+  rules.include.insert(rules.include.end(), site.include_patterns.begin(),
+                       site.include_patterns.end());
+  rules.exclude.insert(rules.exclude.end(), site.exclude_patterns.begin(),
+                       site.exclude_patterns.end());
+  return rules;
+}
+
 HostGate::Policy Crawler::PolitenessFor(const SiteSettings& site, const RobotsTxt* robots) const {
   HostGate::Policy p;
   p.max_concurrency = site.max_concurrency.value_or(config_.host_concurrency);
@@ -176,6 +185,7 @@ void Crawler::AddSitemapPages(const FrontierItem& seed, const PageClaim& claim,
   if (!seed_url.ok() || !page_url.ok()) return;
   const Scope scope = Scope::FromSeed(*seed_url);
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const ScopeRules rules = RulesFor(claim.site);
   std::vector<std::string> queue;  // sitemap URLs on the seed's own host
   for (const std::string& s : robots.sitemaps()) {
     auto u = Url::Parse(s);
@@ -211,10 +221,9 @@ void Crawler::AddSitemapPages(const FrontierItem& seed, const PageClaim& claim,
       for (const std::string& loc : map.pages) {
         auto u = Url::Parse(loc);
         if (!u.ok()) continue;
-        auto canonical = Canonicalize(*u, config_.scope_rules);
+        auto canonical = Canonicalize(*u, rules);
         if (!canonical.ok()) continue;
-        if (Check(scope, config_.scope_rules, *canonical, 0, 0, today) != ScopeVerdict::kIn)
-          continue;
+        if (Check(scope, rules, *canonical, 0, 0, today) != ScopeVerdict::kIn) continue;
         outcome->new_pages.push_back(canonical->Spec());
         ++added;
       }
@@ -393,14 +402,15 @@ PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
   }
   Extracted found = ExtractLinks(page.html, *base, config_.max_links_per_page);
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  const ScopeRules rules = RulesFor(claim.site);
   for (const std::string& link : found.pages) {
     auto u = Url::Parse(link);
     if (!u.ok()) continue;
-    auto canonical = Canonicalize(*u, config_.scope_rules);
+    auto canonical = Canonicalize(*u, rules);
     if (!canonical.ok()) continue;
     // The site's page budget and depth cap are the store's (it counts the
     // crawl's pages and knows each one's depth); the rest is decided here.
-    const ScopeVerdict verdict = Check(scope, config_.scope_rules, *canonical, 0, 0, today);
+    const ScopeVerdict verdict = Check(scope, rules, *canonical, 0, 0, today);
     if (verdict == ScopeVerdict::kIn) {
       o.new_pages.push_back(canonical->Spec());
     } else if (verdict != ScopeVerdict::kOutOfScope) {

@@ -16,6 +16,16 @@ using tdm::testing::RecordingProducer;
 using tdm::testing::ScriptedFetcher;
 
 // CrawlStore in memory, with the same once-per-crawl rule as the real one.
+// A watched site with the defaults the tests rely on (100 pages, depth 5).
+SiteSettings Site(int64_t id, const std::string& seed) {
+  SiteSettings site;
+  site.site_id = id;
+  site.seed_url = seed;
+  site.max_pages = 100;
+  site.max_depth = 5;
+  return site;
+}
+
 class InMemoryCrawlStore final : public CrawlStore {
  public:
   explicit InMemoryCrawlStore(SiteSettings site) : site_(std::move(site)) {}
@@ -72,7 +82,7 @@ class InMemoryCrawlStore final : public CrawlStore {
 class CrawlerTest : public ::testing::Test {
  protected:
   CrawlerTest()
-      : store_(SiteSettings{1, "http://leaks.example/forum/index.html", false, 100, 5, {}, {}}),
+      : store_(Site(1, "http://leaks.example/forum/index.html")),
         metrics_(registry_),
         crawler_(config_, store_, fetcher_, producer_, metrics_) {
     // No robots.txt (404): everything allowed, as RFC 9309 says.
@@ -204,7 +214,7 @@ TEST_F(CrawlerTest, RequestsCarryTheHostsPolitenessBudget) {
     EXPECT_EQ(r.politeness.max_concurrency, 2);
   }
 
-  SiteSettings fast{1, "http://leaks.example:8080/forum/index.html", false, 100, 5, {}, {}};
+  SiteSettings fast = Site(1, "http://leaks.example:8080/forum/index.html");
   fast.crawl_delay_ms = 0;
   fast.max_concurrency = 8;
   InMemoryCrawlStore store(fast);
@@ -257,7 +267,7 @@ TEST_F(CrawlerTest, RobotsTxtDisallowsPagesAndSlowsTheHost) {
   EXPECT_EQ(fetcher_.requests_seen.back().politeness.min_interval, std::chrono::milliseconds(3000));
 
   // An override recorded for the site: robots.txt is not consulted.
-  SiteSettings ignoring{1, "http://leaks.example/forum/index.html", false, 100, 5, {}, {}};
+  SiteSettings ignoring = Site(1, "http://leaks.example/forum/index.html");
   ignoring.obey_robots = false;
   InMemoryCrawlStore store(ignoring);
   Crawler crawler(config_, store, fetcher_, producer_, metrics_);
@@ -273,8 +283,7 @@ TEST_F(CrawlerTest, RobotsTxtDisallowsPagesAndSlowsTheHost) {
 TEST_F(CrawlerTest, UnreachableRobotsTxtDisallowsTheHost) {
   fetcher_.Serve("http://down.example/robots.txt", 503, "text/html", "busy");
   fetcher_.Serve("http://down.example/forum/index.html", 200, "text/html", "<p>hi</p>");
-  InMemoryCrawlStore store(
-      SiteSettings{2, "http://down.example/forum/index.html", false, 100, 5, {}, {}});
+  InMemoryCrawlStore store(Site(2, "http://down.example/forum/index.html"));
   Crawler crawler(config_, store, fetcher_, producer_, metrics_);
   store.Queue("http://down.example/forum/index.html", 0);
   ASSERT_TRUE(crawler
@@ -364,6 +373,27 @@ TEST_F(CrawlerTest, SitemapsFromRobotsTxtAddPagesToTheCrawl) {
                        "http://elsewhere.example/sitemap.xml"),
             0)
       << "another host's sitemap is not fetched";
+}
+
+// A site's own exclude pattern keeps matching links out, counted as such.
+TEST_F(CrawlerTest, SitePatternsNarrowTheCrawl) {
+  SiteSettings narrow = Site(1, "http://leaks.example/forum/index.html");
+  narrow.exclude_patterns = {"/forum/members/", "*.php$"};
+  InMemoryCrawlStore store(narrow);
+  Crawler crawler(config_, store, fetcher_, producer_, metrics_);
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html",
+                 "<a href=\"members/5\">m</a><a href=\"t/1.html\">t</a><a href=\"x.php\">p</a>"
+                 "<a href=\"x.php?id=1\">q</a>");
+  store.Queue("http://leaks.example/forum/index.html", 0);
+  ASSERT_TRUE(crawler
+                  .HandleBatch({MessageOf(
+                      kFrontierTopic,
+                      FrontierItem{7, 1, "http://leaks.example/forum/index.html", 0}.Encode())})
+                  .ok());
+  EXPECT_EQ(Published(kFrontierTopic),
+            (std::set<std::string>{"http://leaks.example/forum/t/1.html",
+                                   "http://leaks.example/forum/x.php?id=1"}));
+  EXPECT_EQ(Counter("tdm_crawler_links_refused_total{reason=\"excluded\"}"), 2);
 }
 
 }  // namespace

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "tdm/common/pg_adapter.h"
 #include "tdm/crawler/crawl_store.h"
 
@@ -16,7 +18,8 @@ class PgCrawlStore final : public CrawlStore {
           " WHERE u.crawl_id = $1 AND u.url = $2 AND u.state IN ('queued', 'fetching')"
           "   AND c.id = u.crawl_id"
           " RETURNING s.id, s.seed_url, s.allow_private, s.max_pages, s.max_depth, u.depth,"
-          " s.crawl_delay_ms, s.max_concurrency, s.obey_robots, u.attempts",
+          " s.crawl_delay_ms, s.max_concurrency, s.obey_robots, u.attempts,"
+          " array_to_json(s.include_patterns)::text, array_to_json(s.exclude_patterns)::text",
           item.crawl_id, item.url);
       if (r.empty()) return std::nullopt;
       PageClaim c;
@@ -30,6 +33,10 @@ class PgCrawlStore final : public CrawlStore {
       if (!r[0][7].is_null()) c.site.max_concurrency = r[0][7].as<int>();
       c.site.obey_robots = r[0][8].as<bool>();
       c.attempts = r[0][9].as<int>();
+      c.site.include_patterns =
+          nlohmann::json::parse(r[0][10].as<std::string>()).get<std::vector<std::string>>();
+      c.site.exclude_patterns =
+          nlohmann::json::parse(r[0][11].as<std::string>()).get<std::vector<std::string>>();
       return c;
     });
   }

@@ -26,6 +26,9 @@ struct SiteSettings {
   // robots.txt is honoured unless an override (recorded with its reason)
   // says otherwise.
   bool obey_robots = true;
+  // Per-site scope patterns (ScopeRules::include / exclude); empty: none.
+  std::vector<std::string> include_patterns;
+  std::vector<std::string> exclude_patterns;
 };
 
 // A page the crawler may fetch now: it was queued (or left mid-fetch by a

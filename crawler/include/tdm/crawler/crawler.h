@@ -94,6 +94,8 @@ class Crawler {
  private:
   PageOutcome Process(const FrontierItem& item, const PageClaim& claim, const FetchResponse& r);
   Status Publish(const RecordedLinks& links);
+  // The crawler-wide scope rules plus the site's own patterns.
+  ScopeRules RulesFor(const SiteSettings& site) const;
   // The politeness budget of a page's host: the site's override, else the
   // default lengthened by the host's robots.txt Crawl-delay.
   HostGate::Policy PolitenessFor(const SiteSettings& site, const RobotsTxt* robots) const;
