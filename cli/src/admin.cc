@@ -101,21 +101,12 @@ Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
   if (files.empty()) return Status::InvalidArgument("give at least one photo file");
   auto dsn = Dsn(home);
   if (!dsn.ok()) return dsn.status();
+  if (Status s = RequireLiveSubject(home, subject_id); !s.ok()) return s;
   PgSession pg(*dsn);
-  auto exists = pg.Transact([&](pqxx::work& tx) {
-    return !tx.exec_params("SELECT 1 FROM subjects WHERE id = $1 AND withdrawn_at IS NULL",
-                           subject_id)
-                .empty();
-  });
-  if (!exists.ok()) return exists.status();
-  if (!*exists) return Status::NotFound("subject " + std::to_string(subject_id));
   ProfileReport report;
   for (const std::string& file : files) {
-    auto read = ReadPhoto(file);
-    if (!read) {
-      report.refused.push_back(file + ": cannot read");
-      continue;
-    }
+    auto read = ReadPhoto(file, report);
+    if (!read) continue;
     std::string bytes = std::move(*read);
     const auto span =
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
@@ -161,9 +152,22 @@ Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
   return report;
 }
 
-std::optional<std::string> ReadPhoto(const std::string& file) {
+Status RequireLiveSubject(const Home& home, int64_t subject_id) {
+  auto exists = InStackDb(home, [&](pqxx::work& tx) {
+    return !tx.exec_params("SELECT 1 FROM subjects WHERE id = $1 AND withdrawn_at IS NULL",
+                           subject_id)
+                .empty();
+  });
+  if (!exists.ok()) return exists.status();
+  return *exists ? Status::Ok() : Status::NotFound("subject " + std::to_string(subject_id));
+}
+
+std::optional<std::string> ReadPhoto(const std::string& file, ProfileReport& report) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
+  if (!in) {
+    report.refused.push_back(file + ": cannot read");
+    return std::nullopt;
+  }
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 

@@ -35,8 +35,12 @@ struct ProfileReport {
 Result<ProfileReport> AddProfiles(const Home& home, int64_t subject_id,
                                   const std::vector<std::string>& files);
 
-// The bytes of a photo file, or nullopt when it cannot be read.
-std::optional<std::string> ReadPhoto(const std::string& file);
+// NotFound unless the subject exists and has not withdrawn.
+Status RequireLiveSubject(const Home& home, int64_t subject_id);
+// A photo's bytes; when it cannot be read, nullopt and "<file>: cannot read"
+// in report.refused.
+std::optional<std::string> ReadPhoto(const std::string& file, ProfileReport& report);
+
 // Deletes row `id` of `table` (a table name from the code, never from input);
 // NotFound("<what> <id>") when there is none.
 Status DeleteById(const Home& home, const std::string& table, int64_t id, const std::string& what);

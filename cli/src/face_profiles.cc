@@ -11,23 +11,14 @@ namespace tdm::cli {
 Result<ProfileReport> AddFaceProfiles(const Home& home, int64_t subject_id,
                                       const std::vector<std::string>& files) {
   if (files.empty()) return Status::InvalidArgument("give at least one photo file");
-  auto exists = InStackDb(home, [&](pqxx::work& tx) {
-    return !tx.exec_params("SELECT 1 FROM subjects WHERE id = $1 AND withdrawn_at IS NULL",
-                           subject_id)
-                .empty();
-  });
-  if (!exists.ok()) return exists.status();
-  if (!*exists) return Status::NotFound("subject " + std::to_string(subject_id));
+  if (Status s = RequireLiveSubject(home, subject_id); !s.ok()) return s;
   auto analyzer = matcher::FaceAnalyzer::Load(matcher::DefaultFaceModelPaths());
   if (!analyzer.ok()) return analyzer.status();
 
   ProfileReport report;
   for (const std::string& file : files) {
-    auto read = ReadPhoto(file);
-    if (!read) {
-      report.refused.push_back(file + ": cannot read");
-      continue;
-    }
+    auto read = ReadPhoto(file, report);
+    if (!read) continue;
     std::string bytes = std::move(*read);
     auto face = (*analyzer)->FindOneFace(
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()), {});
