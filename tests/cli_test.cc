@@ -82,6 +82,8 @@ TEST_F(Cli, ErrorsAreOneLineAndNonZero) {
       {{"site", "robots", "1"}, "give --ignore (with --reason) or --obey"},
       {{"site", "scope", "1", "--exclude", "no-slash"}, "scope rules"},
       {{"site", "scope", "999999", "--exclude", "/x/"}, "not found: site 999999"},
+      {{"site", "session", "1", "--header", "no colon"}, "Name: value"},
+      {{"site", "session", "999999", "--cookie", "a=1"}, "not found: site 999999"},
   };
   for (const auto& c : cases) {
     auto r = Tdm(home(), c.args);

@@ -122,5 +122,56 @@ TEST(HostileSite, EveryTrapIsHandledAndTheCrawlFinishes) {
   server.Stop();
 }
 
+// A forum behind a login: without its session the members' pages answer
+// 403; with `tdm site session` they are crawled. The secret never reaches a
+// log or the CLI's output.
+TEST(HostileSite, SessionCookieOpensMembersOnlyPagesAndIsNeverLogged) {
+  LocalStack stack;
+  ASSERT_TRUE(stack.up_ok()) << stack.up_result().out << stack.Logs();
+  const fs::path root = stack.home() / "members";
+  fs::create_directories(root / "forum" / "members-only");
+  std::ofstream(root / "forum" / "index.html") << "<a href=\"members-only/t1.html\">t</a>";
+  std::ofstream(root / "forum" / "members-only" / "t1.html") << "<a href=\"t2.html\">next</a>";
+  std::ofstream(root / "forum" / "members-only" / "t2.html") << "<p>two</p>";
+  demo::StaticServer server(root);
+  auto port = server.Start(0);
+  ASSERT_TRUE(port.ok());
+  const std::string origin = "http://127.0.0.1:" + std::to_string(*port);
+  auto count = [&](const std::string& sql) {
+    pqxx::connection c(stack.dsn());
+    pqxx::work tx(c);
+    return tx.exec1(sql)[0].as<int>();
+  };
+
+  auto open_site = Tdm(stack.home(), {"site", "add", "--name", "open", "--allow-private",
+                                      origin + "/forum/index.html"});
+  ASSERT_EQ(open_site.exit_code, 0);
+  ASSERT_EQ(Tdm(stack.home(), {"site", "politeness", open_site.LastWord(), "--delay-ms", "0",
+                               "--reason", "test server"})
+                .exit_code,
+            0);
+  auto first = Tdm(stack.home(), {"crawl", "--site", open_site.LastWord(), "--wait"});
+  ASSERT_EQ(first.exit_code, 0) << first.out;
+  EXPECT_EQ(count("SELECT count(*) FROM crawl_urls WHERE http_status = 403"), 1)
+      << "without the session the members' page is forbidden";
+
+  const std::string secret = "tdm-test-session=1; other=s3cr3t-value";
+  auto session = Tdm(stack.home(), {"site", "session", open_site.LastWord(), "--cookie", secret,
+                                    "--header", "X-Forum-Token: t0k3n-value"});
+  ASSERT_EQ(session.exit_code, 0) << session.out;
+  EXPECT_NE(session.out.find("session: header X-Forum-Token set, cookie set"), std::string::npos)
+      << session.out;
+  auto second = Tdm(stack.home(), {"crawl", "--site", open_site.LastWord(), "--wait"});
+  ASSERT_EQ(second.exit_code, 0) << second.out;
+  EXPECT_EQ(count("SELECT count(*) FROM crawl_urls WHERE crawl_id = " + second.LastWord() +
+                  " AND state = 'done'"),
+            3)
+      << "index and both members' pages, with the session";
+  const std::string logs = stack.Logs() + session.out + second.out;
+  EXPECT_EQ(logs.find("s3cr3t-value"), std::string::npos) << "the cookie was logged";
+  EXPECT_EQ(logs.find("t0k3n-value"), std::string::npos) << "the header was logged";
+  server.Stop();
+}
+
 }  // namespace
 }  // namespace tdm::testing

@@ -50,6 +50,9 @@ data
   site robots ID (--ignore --reason TEXT | --obey)   robots.txt is honoured unless overridden
   site scope ID [--include "P ..."] [--exclude "P ..."]  path patterns, '*' and final '$';
                                           none given: clears them
+  site session ID [--header "Name: value"] [--cookie "a=1; b=2"]
+                                          for pages behind a login; secrets, never shown;
+                                          neither given: clears it
   crawl --site ID [--wait] [--timeout SECONDS]
   matches list [--subject ID] [--status pending_review|confirmed|rejected] [--json]
   matches confirm ID...                   only confirmed matches are drafted into requests
@@ -220,6 +223,17 @@ int SiteScope(const Home& home, const Args& a) {
   return 0;
 }
 
+int SiteSession(const Home& home, const Args& a) {
+  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one site id"));
+  auto id = ParseId(a.positional()[0], "site id");
+  if (!id.ok()) return Fail(id);
+  auto now =
+      SetSiteSession(home, *id, a.Get("--header").value_or(""), a.Get("--cookie").value_or(""));
+  if (!now.ok()) return Fail(now);
+  std::cout << "session: " << *now << "; site " << *id << "\n";
+  return 0;
+}
+
 int Crawl(const Home& home, const Args& a) {
   auto site = a.GetId("--site");
   if (!site.ok()) return Fail(site);
@@ -366,6 +380,7 @@ const std::map<std::string, Command>& Commands() {
       {"site add", {{"--name"}, {"--allow-private"}, SiteAdd, true}},
       {"site robots", {{"--reason"}, {"--ignore", "--obey"}, SiteRobots, true}},
       {"site scope", {{"--include", "--exclude"}, {}, SiteScope, true}},
+      {"site session", {{"--header", "--cookie"}, {}, SiteSession, true}},
       {"site politeness",
        {{"--delay-ms", "--concurrency", "--reason"}, {"--default"}, SitePoliteness, true}},
       {"crawl", {{"--site", "--timeout"}, {"--wait"}, Crawl}},

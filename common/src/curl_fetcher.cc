@@ -28,6 +28,7 @@ struct Transfer {
   bool too_large = false;
   bool refused = false;
   bool done = false;
+  curl_slist* headers = nullptr;  // the request's session headers, freed with the transfer
   std::vector<std::string> allowed_private_ips;  // with allow_private and a private_host
   std::string refused_ip;
   char error[CURL_ERROR_SIZE] = {0};
@@ -112,6 +113,10 @@ void Configure(Transfer& t, const FetcherOptions& o) {
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(o.low_speed_time.count()));
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+  for (const std::string& h : t.request->headers)
+    t.headers = curl_slist_append(t.headers, h.c_str());
+  if (t.headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+  if (!t.request->cookie.empty()) curl_easy_setopt(e, CURLOPT_COOKIE, t.request->cookie.c_str());
 }
 
 void Finish(Transfer& t, CURLcode code) {
@@ -252,6 +257,7 @@ class CurlFetcher final : public Fetcher {
       }
       curl_multi_remove_handle(multi_, t.easy);
       curl_easy_cleanup(t.easy);
+      curl_slist_free_all(t.headers);
     }
     for (size_t i : waiting) {  // only after a curl multi failure
       responses[i].status = Status::Unavailable("not started: the transfer engine failed");

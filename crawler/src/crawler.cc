@@ -242,6 +242,8 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
     req.max_bytes = config_.max_page_bytes;
     req.allow_private = site.allow_private;
     req.private_host = SiteHost(site);
+    req.headers = site.session_headers;
+    req.cookie = site.session_cookie;
     req.host_key = HostKey(items[i].url);
     req.politeness = PolitenessFor(site, rules.get());
     fetched.push_back(i);

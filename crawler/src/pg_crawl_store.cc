@@ -19,7 +19,9 @@ class PgCrawlStore final : public CrawlStore {
           "   AND c.id = u.crawl_id"
           " RETURNING s.id, s.seed_url, s.allow_private, s.max_pages, s.max_depth, u.depth,"
           " s.crawl_delay_ms, s.max_concurrency, s.obey_robots, u.attempts,"
-          " array_to_json(s.include_patterns)::text, array_to_json(s.exclude_patterns)::text",
+          " array_to_json(s.include_patterns)::text, array_to_json(s.exclude_patterns)::text,"
+          " (SELECT array_to_json(x.headers)::text FROM site_secrets x WHERE x.site_id = s.id),"
+          " (SELECT x.cookie FROM site_secrets x WHERE x.site_id = s.id)",
           item.crawl_id, item.url);
       if (r.empty()) return std::nullopt;
       PageClaim c;
@@ -37,6 +39,11 @@ class PgCrawlStore final : public CrawlStore {
           nlohmann::json::parse(r[0][10].as<std::string>()).get<std::vector<std::string>>();
       c.site.exclude_patterns =
           nlohmann::json::parse(r[0][11].as<std::string>()).get<std::vector<std::string>>();
+      if (!r[0][12].is_null()) {
+        c.site.session_headers =
+            nlohmann::json::parse(r[0][12].as<std::string>()).get<std::vector<std::string>>();
+      }
+      c.site.session_cookie = r[0][13].as<std::string>("");
       return c;
     });
   }

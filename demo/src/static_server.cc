@@ -320,6 +320,9 @@ void StaticServer::Serve(Connection* conn) {
     } else if (req->path.find("/fault/slow") != std::string::npos) {
       SendAll(fd, Head("200 OK", "text/html; charset=utf-8", 1 << 20));
       SleepUnlessStopped(kSlowStallMs);
+    } else if (req->path.find("/members-only/") != std::string::npos &&
+               head->find("tdm-test-session=1") == std::string::npos) {
+      SendAll(fd, Simple("403 Forbidden", head_only));
     } else if (req->path.find("/fault/huge") != std::string::npos) {
       constexpr uint64_t kHuge = 50ull << 20;
       if (SendAll(fd, Head("200 OK", "text/html", kHuge)) && !head_only) {

@@ -22,6 +22,11 @@ struct FetchRequest {
   // 127.0.0.1 may not lead the crawler to 127.0.0.2 or 10.0.0.1. Empty: any
   // private address (only for callers that check the target themselves).
   std::string private_host;
+  // A site's session (secrets: never logged): extra "Name: value" request
+  // headers and a Cookie header value. curl drops the cookie when a redirect
+  // leaves the host.
+  std::vector<std::string> headers;
+  std::string cookie;
   // Politeness: requests with the same non-empty host_key share one budget
   // (see HostGate), kept by the fetcher across FetchAll() calls. A request
   // waits in the fetcher until its host's budget allows it to start.
@@ -40,7 +45,8 @@ struct FetchResponse {
   int64_t retry_after = 0;   // seconds the server asked to wait (Retry-After); 0: none
   // Not ok when no usable response arrived: Refused (SSRF guard, scheme),
   // TooLarge (body cap), InvalidArgument (too many redirects: a loop),
-  // Unavailable (DNS, connect, reset, timeout, too slow: may pass). A 404 is ok here, with http_status 404: the caller decides.
+  // Unavailable (DNS, connect, reset, timeout, too slow: may pass). A 404 is ok here, with
+  // http_status 404: the caller decides.
   Status status;
 };
 

@@ -29,6 +29,9 @@ struct SiteSettings {
   // Per-site scope patterns (ScopeRules::include / exclude); empty: none.
   std::vector<std::string> include_patterns;
   std::vector<std::string> exclude_patterns;
+  // The site's session (site_secrets): never logged.
+  std::vector<std::string> session_headers;
+  std::string session_cookie;
 };
 
 // A page the crawler may fetch now: it was queued (or left mid-fetch by a

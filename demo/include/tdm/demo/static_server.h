@@ -37,6 +37,8 @@ namespace tdm::demo {
 //   "/fault/huge"          200 text/html announcing and streaming 50 MiB
 //   "/fault/gzip-bomb"     200 text/html, Content-Encoding: gzip, ~50 KiB that
 //                          inflate to 50 MiB of spaces
+//   "/members-only/"       403 unless the request carries the cookie
+//                          tdm-test-session=1 (a forum behind a login)
 //   "/fault/trickle"       200 headers announcing 1 MiB, then one byte every
 //                          200 ms (a slow-loris body) until Stop() or close
 //
