@@ -122,9 +122,14 @@ int SubjectAdd(const Home& home, const Args& a) {
   return 0;
 }
 
+// The one positional argument of a command that acts on one thing by id.
+Result<int64_t> OneId(const Args& a, const std::string& what) {
+  if (a.positional().size() != 1) return Status::InvalidArgument("give one " + what);
+  return ParseId(a.positional()[0], what);
+}
+
 int SubjectDelete(const Home& home, const Args& a) {
-  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one subject id"));
-  auto id = ParseId(a.positional()[0], "subject id");
+  auto id = OneId(a, "subject id");
   if (!id.ok()) return Fail(id);
   auto erased = DeleteSubject(home, *id);
   if (!erased.ok()) return Fail(erased);
@@ -169,8 +174,7 @@ int SiteAdd(const Home& home, const Args& a) {
 }
 
 int SitePoliteness(const Home& home, const Args& a) {
-  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one site id"));
-  auto id = ParseId(a.positional()[0], "site id");
+  auto id = OneId(a, "site id");
   if (!id.ok()) return Fail(id);
   PolitenessOverride change;
   for (auto [flag, field] : {std::pair{"--delay-ms", &change.delay_ms},
@@ -193,8 +197,7 @@ int SitePoliteness(const Home& home, const Args& a) {
 }
 
 int SiteRobots(const Home& home, const Args& a) {
-  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one site id"));
-  auto id = ParseId(a.positional()[0], "site id");
+  auto id = OneId(a, "site id");
   if (!id.ok()) return Fail(id);
   if (a.Has("--ignore") == a.Has("--obey")) {
     return Fail(Status::InvalidArgument("give --ignore (with --reason) or --obey"));
@@ -214,8 +217,7 @@ std::vector<std::string> Words(const std::optional<std::string>& text) {
 }
 
 int SiteScope(const Home& home, const Args& a) {
-  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one site id"));
-  auto id = ParseId(a.positional()[0], "site id");
+  auto id = OneId(a, "site id");
   if (!id.ok()) return Fail(id);
   auto now = SetSiteScope(home, *id, Words(a.Get("--include")), Words(a.Get("--exclude")));
   if (!now.ok()) return Fail(now);
@@ -224,8 +226,7 @@ int SiteScope(const Home& home, const Args& a) {
 }
 
 int SiteSession(const Home& home, const Args& a) {
-  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one site id"));
-  auto id = ParseId(a.positional()[0], "site id");
+  auto id = OneId(a, "site id");
   if (!id.ok()) return Fail(id);
   auto now =
       SetSiteSession(home, *id, a.Get("--header").value_or(""), a.Get("--cookie").value_or(""));
@@ -343,8 +344,7 @@ int TakedownsList(const Home& home, const Args& a) {
 }
 
 int TakedownsShow(const Home& home, const Args& a) {
-  if (a.positional().size() != 1) return Fail(Status::InvalidArgument("give one takedown id"));
-  auto id = ParseId(a.positional()[0], "takedown id");
+  auto id = OneId(a, "takedown id");
   if (!id.ok()) return Fail(id);
   auto text = ShowTakedown(home, *id);
   if (!text.ok()) return Fail(text);
