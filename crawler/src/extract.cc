@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "paging.h"
+
 namespace tdm::crawler {
 namespace {
 
@@ -138,16 +140,29 @@ namespace {
 
 // ---- Tree walk.
 
-enum class Kind { kPage, kImage, kAnchor };  // kAnchor: page or image by extension
+// kAnchor: page or image by extension; kCursor: a query parameter to set on
+// the page URL.
+enum class Kind { kPage, kImage, kAnchor, kCursor };
 
 struct Candidate {
-  std::string ref;
+  std::string ref;  // as written; for kCursor the cursor value
   Kind kind;
-  const char* how;
+  const char* how;           // ImageRef::how should it be an image
+  int anchor = -1;           // index of its <a> or <area> in WalkState::anchors
+  bool paging = false;       // a paging link whatever its anchor says
+  std::string_view param{};  // kCursor: the query parameter
+};
+
+// Where an element sits, handed from parent to children.
+struct Context {
+  int anchor = -1;  // innermost <a href> around it, in WalkState::anchors
+  bool in_nav = false;
+  bool in_pager = false;
 };
 
 struct WalkState {
   std::vector<Candidate> candidates;
+  std::vector<AnchorSignals> anchors;
   std::optional<std::string> base_href;  // first <base href>
   bool title_seen = false;
   std::string title;
@@ -159,28 +174,56 @@ const char* Attr(const GumboElement& el, const char* name) {
 }
 
 void AddAttr(const GumboElement& el, const char* name, Kind kind, const char* how, WalkState& st) {
-  if (const char* value = Attr(el, name)) st.candidates.push_back({value, kind, how});
+  if (const char* value = Attr(el, name)) {
+    st.candidates.push_back({.ref = value, .kind = kind, .how = how});
+  }
 }
 
 void AddSrcset(const GumboElement& el, const char* name, const char* how, WalkState& st) {
   const char* value = Attr(el, name);
   if (value == nullptr) return;
   for (SrcsetCandidate& c : ParseSrcset(value)) {
-    st.candidates.push_back({std::move(c.url), Kind::kImage, how});
+    st.candidates.push_back({.ref = std::move(c.url), .kind = Kind::kImage, .how = how});
   }
 }
 
-bool HasToken(const char* value, std::string_view token) {
-  if (value == nullptr) return false;
-  std::string_view v(value);
-  while (!v.empty()) {
-    while (!v.empty() && IsSpace(v.front())) v.remove_prefix(1);
-    size_t end = 0;
-    while (end < v.size() && !IsSpace(v[end])) ++end;
-    if (Lower(v.substr(0, end)) == token) return true;
-    v.remove_prefix(end);
+// <a> and <area>: the href as a candidate, and AnchorSignals that the walk fills
+// in with the text and images found inside; ctx.anchor becomes it.
+void AddAnchor(const GumboElement& el, Context& ctx, WalkState& st) {
+  const char* href = Attr(el, "href");
+  ctx.anchor = -1;  // an <a> without href does not link what is inside it
+  if (href == nullptr) return;
+  const char* label = Attr(el, "aria-label");
+  const char* title = Attr(el, "title");
+  AnchorSignals& anchor = st.anchors.emplace_back();
+  anchor.paging = ctx.in_nav || IsPagingRel(Attr(el, "rel")) ||
+                  (label != nullptr && IsPagingText(label)) ||
+                  (title != nullptr && IsPagingText(title));
+  anchor.in_pager = ctx.in_pager;
+  ctx.anchor = static_cast<int>(st.anchors.size() - 1);
+  st.candidates.push_back(
+      {.ref = href, .kind = Kind::kAnchor, .how = "a-href", .anchor = ctx.anchor});
+}
+
+// "Load older" controls without an href (see FindCursorAttribute()).
+void AddCursors(const GumboElement& el, WalkState& st) {
+  for (unsigned i = 0; i < el.attributes.length; ++i) {
+    const auto* attr = static_cast<const GumboAttribute*>(el.attributes.data[i]);
+    const std::optional<CursorAttribute> cursor = FindCursorAttribute(attr->name);
+    if (!cursor) continue;
+    if (cursor->is_url) {
+      st.candidates.push_back(
+          {.ref = attr->value, .kind = Kind::kAnchor, .how = "a-href", .paging = true});
+    } else {
+      // A longer value is refused anyway; one byte more than allowed tells.
+      st.candidates.push_back(
+          {.ref = std::string(std::string_view(attr->value).substr(0, kMaxCursorLength + 1)),
+           .kind = Kind::kCursor,
+           .how = "",
+           .paging = true,
+           .param = cursor->param});
+    }
   }
-  return false;
 }
 
 // Gumbo 0.10 has no GUMBO_TAG_PICTURE; unknown tags keep their source text.
@@ -212,9 +255,13 @@ void CollectTitle(const GumboElement& el, WalkState& st) {
   if (!st.title.empty() && st.title.back() == ' ') st.title.pop_back();
 }
 
-void VisitElement(const GumboNode* node, WalkState& st) {
+// `ctx`: on entry where the element sits; on return what its children inherit.
+void VisitElement(const GumboNode* node, Context& ctx, WalkState& st) {
   const GumboElement& el = node->v.element;
   const bool html = el.tag_namespace == GUMBO_NAMESPACE_HTML;
+  if (!ctx.in_pager && (MarksPager(Attr(el, "class")) || MarksPager(Attr(el, "id")))) {
+    ctx.in_pager = true;
+  }
   switch (el.tag) {
     case GUMBO_TAG_BASE:
       if (const char* href = Attr(el, "href"); html && href != nullptr && !st.base_href) {
@@ -226,12 +273,25 @@ void VisitElement(const GumboNode* node, WalkState& st) {
       break;
     case GUMBO_TAG_A:
     case GUMBO_TAG_AREA:
-      AddAttr(el, "href", Kind::kAnchor, "a-href", st);
+      AddAnchor(el, ctx, st);
+      if (html && el.tag == GUMBO_TAG_A) AddCursors(el, st);
+      break;
+    case GUMBO_TAG_BUTTON:
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_SPAN:
+    case GUMBO_TAG_LI:
+      if (html) AddCursors(el, st);
+      break;
+    case GUMBO_TAG_NAV:
+      if (html) ctx.in_nav = true;
       break;
     case GUMBO_TAG_LINK:
-      if (HasToken(Attr(el, "rel"), "next")) AddAttr(el, "href", Kind::kPage, "", st);
+      if (const char* href = Attr(el, "href"); href != nullptr && IsPagingRel(Attr(el, "rel"))) {
+        st.candidates.push_back({.ref = href, .kind = Kind::kPage, .how = "", .paging = true});
+      }
       break;
     case GUMBO_TAG_IMG:
+      if (ctx.anchor >= 0) st.anchors[ctx.anchor].has_image = true;
       AddAttr(el, "src", Kind::kImage, "img-src", st);
       AddSrcset(el, "srcset", "srcset", st);
       AddAttr(el, "data-src", Kind::kImage, "data-src", st);
@@ -260,22 +320,38 @@ void VisitElement(const GumboNode* node, WalkState& st) {
   }
 }
 
-// Pre-order, document order, with an explicit stack.
+// Pre-order, document order, with an explicit stack; each entry carries the
+// context its parent handed down.
 void Walk(const GumboNode* root, WalkState& st) {
-  std::vector<const GumboNode*> stack{root};
+  struct Frame {
+    const GumboNode* node;
+    Context ctx;
+  };
+  std::vector<Frame> stack{{root, Context{}}};
   while (!stack.empty()) {
-    const GumboNode* node = stack.back();
+    auto [node, ctx] = stack.back();
     stack.pop_back();
     const GumboVector* children = nullptr;
-    if (node->type == GUMBO_NODE_DOCUMENT) {
-      children = &node->v.document.children;
-    } else if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE) {
-      VisitElement(node, st);
-      children = &node->v.element.children;
+    switch (node->type) {
+      case GUMBO_NODE_DOCUMENT:
+        children = &node->v.document.children;
+        break;
+      case GUMBO_NODE_ELEMENT:
+      case GUMBO_NODE_TEMPLATE:
+        VisitElement(node, ctx, st);
+        children = &node->v.element.children;
+        break;
+      case GUMBO_NODE_TEXT:
+      case GUMBO_NODE_WHITESPACE:
+      case GUMBO_NODE_CDATA:
+        if (ctx.anchor >= 0) st.anchors[ctx.anchor].AppendText(node->v.text.text);
+        break;
+      default:
+        break;
     }
     if (children == nullptr) continue;
     for (unsigned i = children->length; i-- > 0;) {
-      stack.push_back(static_cast<const GumboNode*>(children->data[i]));
+      stack.push_back({static_cast<const GumboNode*>(children->data[i]), ctx});
     }
   }
 }
@@ -311,6 +387,43 @@ bool HasImageExtension(std::string_view path) {
   return OneOf(Lower(path.substr(dot)),
                {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".avif"});
 }
+
+// The URL a candidate stands for; nullopt when it is skipped without counting.
+std::optional<Result<Url>> Target(const Candidate& c, const Url& base, const Url& page_url) {
+  if (c.kind == Kind::kCursor) {
+    if (c.ref.empty()) return std::nullopt;
+    return CursorUrl(page_url, c.param, c.ref);
+  }
+  if (IsBlankOrFragment(c.ref) || HasForeignScheme(c.ref)) return std::nullopt;
+  return base.Resolve(c.ref);
+}
+
+// Fills an Extracted's lists, each unique in first-seen order.
+class Lists {
+ public:
+  explicit Lists(Extracted& out) : out_(out) {}
+
+  size_t size() const { return out_.pages.size() + out_.images.size(); }
+
+  void AddImage(std::string spec, const char* how) {
+    if (seen_images_.insert(spec).second) out_.images.push_back({std::move(spec), how});
+  }
+
+  void AddPage(const std::string& spec, bool paging, bool image_page) {
+    Add(spec, seen_pages_, out_.pages);
+    if (paging) Add(spec, seen_pagination_, out_.pagination);
+    if (image_page) Add(spec, seen_image_pages_, out_.image_pages);
+  }
+
+ private:
+  static void Add(const std::string& spec, std::unordered_set<std::string>& seen,
+                  std::vector<std::string>& list) {
+    if (seen.insert(spec).second) list.push_back(spec);
+  }
+
+  Extracted& out_;
+  std::unordered_set<std::string> seen_pages_, seen_images_, seen_pagination_, seen_image_pages_;
+};
 
 }  // namespace
 
@@ -351,23 +464,23 @@ Extracted ExtractLinks(std::string_view html, const Url& page_url, const Extract
   }
   result.title = std::move(st.title);
 
-  std::unordered_set<std::string> seen_pages, seen_images;
+  Lists lists(result);
   for (const Candidate& c : st.candidates) {
-    if (result.pages.size() + result.images.size() >= opts.max_links) break;
-    if (IsBlankOrFragment(c.ref) || HasForeignScheme(c.ref)) continue;
-    Result<Url> url = base.Resolve(c.ref);
-    if (!url.ok()) {
+    if (lists.size() >= opts.max_links) break;
+    std::optional<Result<Url>> url = Target(c, base, page_url);
+    if (!url) continue;
+    if (!url->ok()) {
       ++result.errors;
       continue;
     }
-    const bool image =
-        c.kind == Kind::kImage || (c.kind == Kind::kAnchor && HasImageExtension(url->path()));
-    std::string spec = url->Spec();
-    if (image) {
-      if (seen_images.insert(spec).second) result.images.push_back({std::move(spec), c.how});
-    } else if (seen_pages.insert(spec).second) {
-      result.pages.push_back(std::move(spec));
+    std::string spec = (*url)->Spec();
+    if (c.kind == Kind::kImage || (c.kind == Kind::kAnchor && HasImageExtension((*url)->path()))) {
+      lists.AddImage(std::move(spec), c.how);
+      continue;
     }
+    const AnchorSignals* anchor = c.anchor >= 0 ? &st.anchors[c.anchor] : nullptr;
+    lists.AddPage(spec, c.paging || (anchor != nullptr && anchor->IsPaging()),
+                  anchor != nullptr && anchor->has_image);
   }
   return result;
 }

@@ -9,15 +9,52 @@
 // what it had to skip in Extracted::errors instead.
 //
 // What counts:
-//   pages:  <a href>, <area href>, <link rel="next" href>. rel="nofollow" is
-//           ignored here; the crawler applies its own policy.
+//   pages:  <a href>, <area href>, <link href> whose rel has next, prev or
+//           previous, the URL-valued data attributes and the cursor URLs
+//           below. rel="nofollow" is ignored here; the crawler applies its
+//           own policy.
 //   images: <img src> ("img-src"), <img srcset> ("srcset"), <img data-src>
 //           ("data-src"), <img data-srcset|data-original|data-lazy-src|
 //           data-url> ("lazy"), <source srcset> directly inside <picture>
 //           ("picture-source"), <meta property="og:image"> and
 //           <meta name="twitter:image"> content ("og:image"), and <a href>
-//           whose path ends in .jpg .jpeg .png .gif .webp .bmp .avif
-//           ("a-href").
+//           or URL-valued data attribute whose path ends in .jpg .jpeg .png
+//           .gif .webp .bmp .avif ("a-href").
+//   pagination: the pages that page through a listing (thread lists, board
+//           indexes, channel feeds), so the crawler can follow them further:
+//           - <a>, <area> or <link> whose rel has next, prev or previous;
+//           - <a>/<area> whose text, aria-label or title is one of
+//               next, next page, prev, previous, previous page, older,
+//               older posts, newer, newer posts, more, load more, show older,
+//               weiter, nächste, nächste seite, ältere, suivant, suivante,
+//               précédent, plus anciens, siguiente, anterior, далее,
+//               следующая, назад
+//             or only arrows « » ‹ › ← →; compared case-insensitively,
+//             whitespace trimmed and collapsed, arrows and < > . : … around
+//             the words ignored ("Next »", "« Older posts"); text over 256
+//             bytes never matches;
+//           - <a>/<area> whose text is a page number (1-6 digits) when it or
+//             an ancestor has a class or id containing "pag" (pagination,
+//             pager, pages, page-nav) or "nav-links";
+//           - every <a href>/<area href> inside a <nav>;
+//           - "load older" controls on <a>, <button>, <div>, <span> and <li>
+//             (other elements are not looked at): data-before and data-max-id
+//             give the page URL with query parameter before=<value>,
+//             data-after after=, data-cursor and data-next-cursor cursor=,
+//             data-page page= (an existing parameter of that name is
+//             replaced, others kept, the fragment dropped; relative to the
+//             page URL even under <base href>). A value must be 1-64
+//             characters of [A-Za-z0-9_.:-], else it is skipped and counted
+//             in errors (an empty one is skipped silently). data-href,
+//             data-url, data-next-url and data-next hold a URL reference that
+//             resolves like an href.
+//   image_pages: the pages linked by an <a href> with an <img> somewhere
+//           inside it (thumbnails on image hosts and galleries), unless the
+//           href is itself an image file (then it is an "a-href" image). The
+//           crawler fetches such a page one hop even when it is on another
+//           host (the image host) and takes only its images from it.
+// pagination and image_pages are subsets of pages, in the same normal form;
+// a URL may be in both, and is there when any of its occurrences qualifies.
 // All references are resolved against the first <base href> (itself resolved
 // against the page URL) or the page URL, fragments are dropped, and each list
 // is de-duplicated keeping first-seen order. References with another scheme
@@ -58,15 +95,19 @@ struct ImageRef {
 };
 
 struct Extracted {
-  std::vector<std::string> pages;  // normal form, first-seen order, unique
-  std::vector<ImageRef> images;    // unique by url, first-seen order
-  std::string title;               // <title>, whitespace collapsed; may be empty
-  int errors = 0;                  // references or markup that had to be skipped
+  std::vector<std::string> pages;        // normal form, first-seen order, unique
+  std::vector<ImageRef> images;          // unique by url, first-seen order
+  std::vector<std::string> pagination;   // paging links: subset of pages, unique
+  std::vector<std::string> image_pages;  // thumbnail targets: subset of pages, unique
+  std::string title;                     // <title>, whitespace collapsed; may be empty
+  int errors = 0;                        // references or markup that had to be skipped
 };
 
 struct ExtractOptions {
-  // At most this many URLs are returned in pages and images together; later
-  // ones are left out without counting as errors.
+  // At most this many URLs are returned in pages and images together
+  // (constructed cursor URLs included; pagination and image_pages, being
+  // subsets of pages, add nothing); later ones are left out without counting
+  // as errors.
   size_t max_links = 5000;
   // Wall-clock time Gumbo may spend on one page before it is given up.
   std::chrono::milliseconds parse_budget{5000};
