@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -24,15 +23,8 @@ TEST(Politeness, TwoCrawlerProcessesNeverFetchTheSameHostAtOnce) {
   ASSERT_TRUE(stack.up_ok()) << stack.up_result().out << stack.Logs();
   // A second crawler in the same consumer group, beside the one `up` started.
   const fs::path second_log = stack.home() / "logs" / "crawler-2.log";
-  auto started =
-      Shell("setsid " + std::string(TDM_BINARY) + " crawler --home " + stack.home().string() +
-            " --metrics-addr off > " + second_log.string() + " 2>&1 < /dev/null & echo $!");
-  const int second_pid = std::atoi(started.out.c_str());
-  ASSERT_GT(second_pid, 0) << started.out;
-  struct StopOnExit {  // even when an assertion ends the test early
-    int pid;
-    ~StopOnExit() { kill(pid, SIGTERM); }
-  } stop_second{second_pid};
+  ExtraCrawler second_crawler(stack, second_log);
+  ASSERT_GT(second_crawler.pid(), 0);
 
   std::vector<std::unique_ptr<demo::StaticServer>> servers;
   for (int i = 0; i < 4; ++i) {

@@ -2,7 +2,9 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -64,6 +66,18 @@ LocalStack::~LocalStack() {
   Tdm(home_, {"down"});
   std::error_code ec;
   std::filesystem::remove_all(home_, ec);
+}
+
+ExtraCrawler::ExtraCrawler(const LocalStack& stack, const std::filesystem::path& log,
+                           const std::string& env) {
+  auto started = Shell(env + " setsid " + std::string(TDM_BINARY) + " crawler --home " +
+                       Quote(stack.home().string()) + " --metrics-addr off > " +
+                       Quote(log.string()) + " 2>&1 < /dev/null & echo $!");
+  pid_ = std::max(0, std::atoi(started.out.c_str()));
+}
+
+ExtraCrawler::~ExtraCrawler() {
+  if (pid_ > 0) kill(pid_, SIGTERM);
 }
 
 std::string LocalStack::dsn() const {

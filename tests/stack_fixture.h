@@ -37,4 +37,21 @@ class LocalStack {
   CommandResult up_;
 };
 
+// Another `tdm crawler` process beside the stack's own (same consumer group,
+// metrics off), its output in `log`; `env` ("NAME=value ...") is set for it
+// alone. Stopped with SIGTERM when this goes out of scope, also when an
+// assertion ends a test early. pid() is 0 if it could not be started.
+class ExtraCrawler {
+ public:
+  ExtraCrawler(const LocalStack& stack, const std::filesystem::path& log,
+               const std::string& env = "");
+  ~ExtraCrawler();
+  ExtraCrawler(const ExtraCrawler&) = delete;
+  ExtraCrawler& operator=(const ExtraCrawler&) = delete;
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = 0;
+};
+
 }  // namespace tdm::testing

@@ -20,6 +20,7 @@
 #include "stack.h"
 #include "tdm/common/metrics.h"
 #include "tdm/common/pg.h"
+#include "tdm/crawler/recrawl.h"
 
 namespace tdm::cli {
 namespace {
@@ -53,6 +54,9 @@ data
   site session ID [--header "Name: value"] [--cookie "a=1; b=2"]
                                           for pages behind a login; secrets, never shown;
                                           neither given: clears it
+  site schedule ID EVERY|off              re-check the site every 90s, 30m, 6h, 1d, 2w ...:
+                                          due pages refetched (304 when unchanged), changing
+                                          pages sooner, index pages more often than threads
   crawl --site ID [--wait] [--timeout SECONDS]
   matches list [--subject ID] [--status pending_review|confirmed|rejected] [--json]
   matches confirm ID...                   only confirmed matches are drafted into requests
@@ -235,6 +239,24 @@ int SiteSession(const Home& home, const Args& a) {
   return 0;
 }
 
+int SiteSchedule(const Home& home, const Args& a) {
+  if (a.positional().size() != 2) {
+    return Fail(Status::InvalidArgument("give a site id and how often, e.g. 6h, or off"));
+  }
+  auto id = ParseId(a.positional()[0], "site id");
+  if (!id.ok()) return Fail(id);
+  std::optional<std::chrono::seconds> every;
+  if (a.positional()[1] != "off") {
+    auto parsed = crawler::ParseEvery(a.positional()[1]);
+    if (!parsed.ok()) return Fail(parsed);
+    every = *parsed;
+  }
+  auto now = SetSiteSchedule(home, *id, every);
+  if (!now.ok()) return Fail(now);
+  std::cout << "schedule: " << *now << "; site " << *id << "\n";
+  return 0;
+}
+
 int Crawl(const Home& home, const Args& a) {
   auto site = a.GetId("--site");
   if (!site.ok()) return Fail(site);
@@ -381,6 +403,7 @@ const std::map<std::string, Command>& Commands() {
       {"site robots", {{"--reason"}, {"--ignore", "--obey"}, SiteRobots, true}},
       {"site scope", {{"--include", "--exclude"}, {}, SiteScope, true}},
       {"site session", {{"--header", "--cookie"}, {}, SiteSession, true}},
+      {"site schedule", {{}, {}, SiteSchedule, true}},
       {"site politeness",
        {{"--delay-ms", "--concurrency", "--reason"}, {"--default"}, SitePoliteness, true}},
       {"crawl", {{"--site", "--timeout"}, {"--wait"}, Crawl}},

@@ -80,6 +80,15 @@ int RunCrawlerCommand(const Home& home, const Args& args) {
   c.host_concurrency = static_cast<int>(EnvInt("TDM_CRAWL_HOST_CONCURRENCY", c.host_concurrency));
   c.fetch.max_per_host = 64;  // the crawler's per-host budget (HostGate) decides
   c.requeue_after = std::chrono::seconds(EnvInt("TDM_REQUEUE_AFTER_S", 60));
+  c.schedule_every =
+      std::chrono::milliseconds(EnvInt("TDM_SCHEDULE_EVERY_MS", c.schedule_every.count()));
+  if (const char* ua = std::getenv("TDM_USER_AGENT"); ua != nullptr && *ua != '\0') {
+    // robots.txt groups are chosen by the user agent's product token ("tdm/0.1 ..." -> "tdm").
+    c.fetch.user_agent = ua;
+    c.robots.user_agent_token =
+        c.fetch.user_agent.substr(0, c.fetch.user_agent.find_first_not_of(
+                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"));
+  }
   c.metrics_file = MetricsFile(home, args, "crawler");
   ServeMetrics(home, args, "crawler", c);
   return crawler::RunCrawlerService(c);

@@ -1,6 +1,7 @@
 #include "site_settings.h"
 
 #include "stack_db.h"
+#include "tdm/crawler/recrawl.h"
 #include "tdm/crawler/scope_rules.h"
 
 namespace tdm::cli {
@@ -112,6 +113,35 @@ Result<std::string> SetSiteRobots(const Home& home, int64_t site_id, bool obey,
   if (!row.ok()) return row.status();
   if (!row->has_value()) return Status::NotFound("site " + std::to_string(site_id));
   return **row;
+}
+
+Result<std::string> SetSiteSchedule(const Home& home, int64_t site_id,
+                                    std::optional<std::chrono::seconds> every) {
+  auto pages = InStackDb(home, [&](pqxx::work& tx) -> std::optional<int64_t> {
+    if (tx.exec_params(
+              "UPDATE sites SET recrawl_every_secs = NULLIF($2, 0) WHERE id = $1 RETURNING id",
+              site_id, static_cast<int64_t>(every ? every->count() : 0))
+            .empty()) {
+      return std::nullopt;
+    }
+    if (!every) return 0;
+    tx.exec_params(
+        "INSERT INTO site_pages (site_id, url, depth, kind, interval_secs, next_due)"
+        " SELECT id, seed_url, 0, 'index', $2, now() FROM sites WHERE id = $1"
+        " ON CONFLICT DO NOTHING",
+        site_id, static_cast<int64_t>(every->count()));
+    return tx
+        .exec_params1(
+            "WITH p AS (UPDATE site_pages SET next_due = least(next_due, now() +"
+            " make_interval(secs => $2)) WHERE site_id = $1 RETURNING 1) SELECT count(*) FROM p",
+            site_id, static_cast<int64_t>(every->count()))[0]
+        .as<int64_t>();
+  });
+  if (!pages.ok()) return pages.status();
+  if (!pages->has_value()) return Status::NotFound("site " + std::to_string(site_id));
+  if (!every) return std::string("not re-checked");
+  return "re-checked every " + crawler::FormatEvery(*every) + " (" + std::to_string(**pages) +
+         " known page(s); index pages about that often, unchanged pages less)";
 }
 
 }  // namespace tdm::cli

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,5 +47,12 @@ Result<std::string> SetSiteScope(const Home& home, int64_t site_id,
 // without the values.
 Result<std::string> SetSiteSession(const Home& home, int64_t site_id, const std::string& header,
                                    const std::string& cookie);
+
+// Sets how often a site is re-checked (`every`, e.g. from crawler::ParseEvery)
+// or, with nullopt, stops re-checking it. Its known pages come due within
+// the new schedule, its seed at once if it was never fetched. Errors:
+// NotFound for an unknown site. Returns a one-line description.
+Result<std::string> SetSiteSchedule(const Home& home, int64_t site_id,
+                                    std::optional<std::chrono::seconds> every);
 
 }  // namespace tdm::cli

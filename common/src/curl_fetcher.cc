@@ -115,6 +115,14 @@ void Configure(Transfer& t, const FetcherOptions& o) {
   curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
   for (const std::string& h : t.request->headers)
     t.headers = curl_slist_append(t.headers, h.c_str());
+  if (!t.request->if_none_match.empty()) {
+    t.headers =
+        curl_slist_append(t.headers, ("If-None-Match: " + t.request->if_none_match).c_str());
+  }
+  if (!t.request->if_modified_since.empty()) {
+    t.headers = curl_slist_append(t.headers,
+                                  ("If-Modified-Since: " + t.request->if_modified_since).c_str());
+  }
   if (t.headers) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
   if (!t.request->cookie.empty()) curl_easy_setopt(e, CURLOPT_COOKIE, t.request->cookie.c_str());
 }
@@ -135,6 +143,14 @@ void Finish(Transfer& t, CURLcode code) {
   double secs = 0;
   curl_easy_getinfo(t.easy, CURLINFO_TOTAL_TIME, &secs);
   r.seconds = secs;
+  // Validators of the last response (after redirects), for conditional GET.
+  curl_header* h = nullptr;
+  if (curl_easy_header(t.easy, "ETag", 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h) {
+    r.etag = h->value;
+  }
+  if (curl_easy_header(t.easy, "Last-Modified", 0, CURLH_HEADER, -1, &h) == CURLHE_OK && h) {
+    r.last_modified = h->value;
+  }
   curl_off_t retry_after = 0;  // curl reads both delta-seconds and an HTTP date
   if (curl_easy_getinfo(t.easy, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK) {
     r.retry_after = static_cast<int64_t>(retry_after);

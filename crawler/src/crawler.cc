@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 #include "charset.h"
 #include "sitemap.h"
 #include "tdm/common/service_loop.h"
 #include "tdm/common/url.h"
 #include "tdm/crawler/extract.h"
+#include "tdm/crawler/recrawl.h"
+#include "tdm/crawler/scheduler.h"
 #include "tdm/crawler/scope.h"
 
 namespace tdm::crawler {
@@ -67,6 +70,8 @@ Status CrawlerConfig::Validate() const {
   if (fetch.max_redirects < 0) return Status::InvalidArgument("crawler: max_redirects < 0");
   if (host_delay.count() < 0) return Status::InvalidArgument("crawler: host_delay < 0");
   if (host_concurrency < 1) return Status::InvalidArgument("crawler: host_concurrency < 1");
+  if (schedule_every.count() < 100)
+    return Status::InvalidArgument("crawler: schedule_every < 100 ms");
   if (Status s = robots.Validate(); !s.ok()) return s;
   if (Status s = scope_rules.Validate(); !s.ok()) return s;
   return Status::Ok();
@@ -193,8 +198,7 @@ void Crawler::FetchMissingRobots(const std::vector<FrontierItem>& items,
 }
 
 Status Crawler::HandleBatch(const std::vector<Message>& batch) {
-  std::vector<FrontierItem> items;
-  std::vector<PageClaim> claims;
+  std::vector<FrontierItem> decoded;
   for (const Message& m : batch) {
     auto item = FrontierItem::Decode(m.value);
     if (!item.ok()) {
@@ -203,11 +207,18 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
                    item.status().ToString());
       continue;
     }
-    auto claim = store_.Claim(*item);
-    if (!claim.ok()) return claim.status();
-    if (!claim->has_value()) continue;  // already fetched in this crawl
-    items.push_back(std::move(*item));
-    claims.push_back(std::move(**claim));
+    decoded.push_back(std::move(*item));
+  }
+  if (decoded.empty()) return Status::Ok();
+  auto claimed = store_.Claim(decoded);
+  if (!claimed.ok()) return claimed.status();
+  std::vector<FrontierItem> items;
+  std::vector<PageClaim> claims;
+  for (size_t i = 0; i < decoded.size(); ++i) {
+    if (!(*claimed)[i]) continue;  // already fetched in this crawl
+    items.push_back(std::move(decoded[i]));
+    claims.push_back(std::move(*(*claimed)[i]));
+    if (claims.back().depth == 0) claims.back().kind = PageKind::kIndex;  // a crawl's seed
   }
   if (items.empty()) return Status::Ok();
   FetchMissingRobots(items, claims);
@@ -246,6 +257,10 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
     req.cookie = site.session_cookie;
     req.host_key = HostKey(items[i].url);
     req.politeness = PolitenessFor(site, rules.get());
+    if (claims[i].recrawl && claims[i].history) {  // unchanged pages cost a 304
+      req.if_none_match = claims[i].history->etag;
+      req.if_modified_since = claims[i].history->last_modified;
+    }
     fetched.push_back(i);
     requests.push_back(std::move(req));
   }
@@ -260,12 +275,12 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
       AddSitemapPages(items[i], claims[i], *item_robots[i], &*outcomes[i]);
     }
   }
-  for (size_t i = 0; i < items.size(); ++i) {
-    auto recorded = store_.Record(items[i], claims[i], *outcomes[i]);
-    if (!recorded.ok()) return recorded.status();
-    Status s = Publish(*recorded);
-    if (!s.ok()) return s;
-  }
+  std::vector<PageResult> results;
+  for (size_t i = 0; i < items.size(); ++i)
+    results.push_back({&items[i], &claims[i], &*outcomes[i]});
+  auto recorded = store_.Record(results);
+  if (!recorded.ok()) return recorded.status();
+  if (Status s = Publish(*recorded); !s.ok()) return s;
   return producer_.Flush(std::chrono::seconds(30));
 }
 
@@ -296,13 +311,21 @@ PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
     metrics_.PageFailed(reason);
     o.error = (transient ? GaveUp(claim.attempts) : "") + r.status.ToString();
     spdlog::warn("page {} failed: {}", item.url, o.error);
+    NoteVisit(claim, r, &o);
     return o;
   }
   if (r.http_status > 0) metrics_.PageFetched(r.http_status, o.bytes, r.seconds);
-  if (r.http_status >= 400 || r.http_status == 0) {
+  if (r.http_status == 304 && claim.history) {  // unchanged since the last visit
+    o.ok = true;
+    o.not_modified = true;
+    NoteVisit(claim, r, &o);
+    return o;
+  }
+  if (r.http_status >= 300 || r.http_status == 0) {
     metrics_.PageFailed("http");
     o.error = (transient ? GaveUp(claim.attempts) : "") + "HTTP " + std::to_string(r.http_status);
     spdlog::info("page {}: {}", item.url, o.error);
+    NoteVisit(claim, r, &o);
     return o;
   }
   o.ok = true;
@@ -319,19 +342,37 @@ PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
     return o;
   }
   const Scope scope = Scope::FromSeed(*seed);
-  if (!scope.Contains(*base)) {
+  // A thumbnail's full-size page is out of scope by nature (an image host).
+  if (claim.kind != PageKind::kImagePage && !scope.Contains(*base)) {
     o.error = "redirected out of scope to " + base->Spec();
     spdlog::info("page {}: {}", item.url, o.error);
     return o;
   }
+  FindLinks(item, claim, r, scope, *base, &o);
+  std::vector<std::string> image_urls;
+  for (const FoundImage& img : o.images) image_urls.push_back(img.url);
+  o.content_digest = ContentDigest(o.new_pages, std::move(image_urls));
+  NoteVisit(claim, r, &o);
+  return o;
+}
+
+void Crawler::FindLinks(const FrontierItem& item, const PageClaim& claim, const FetchResponse& r,
+                        const Scope& scope, const Url& base, PageOutcome* o) {
   const Utf8Page page = DecodeToUtf8(r.body, r.content_type);
   if (page.unknown_charset) {  // read as UTF-8 anyway
     metrics_.UnknownCharset();
     spdlog::info("page {}: unknown charset in '{}', read as UTF-8", item.url, r.content_type);
   }
-  Extracted found = ExtractLinks(page.html, *base, config_.max_links_per_page);
+  Extracted found = ExtractLinks(page.html, base, config_.max_links_per_page);
+  for (const ImageRef& img : found.images) o->images.push_back({img.url, img.how});
+  if (claim.kind == PageKind::kImagePage) {  // one hop: its images, none of its links
+    metrics_.LinksFound(0, o->images.size());
+    return;
+  }
   const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   const ScopeRules rules = RulesFor(claim.site);
+  const std::set<std::string> paging(found.pagination.begin(), found.pagination.end());
+  const std::set<std::string> thumbs(found.image_pages.begin(), found.image_pages.end());
   for (const std::string& link : found.pages) {
     auto u = Url::Parse(link);
     if (!u.ok()) continue;
@@ -339,16 +380,41 @@ PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
     if (!canonical.ok()) continue;
     // The site's page budget and depth cap are the store's (it counts the
     // crawl's pages and knows each one's depth); the rest is decided here.
-    const ScopeVerdict verdict = Check(scope, rules, *canonical, 0, 0, today);
+    ScopeVerdict verdict = Check(scope, rules, *canonical, 0, 0, today);
+    if (verdict == ScopeVerdict::kOutOfScope && thumbs.count(link)) {
+      // A thumbnail's full-size page elsewhere: the crawler-wide trap limits
+      // apply, not the site's own path patterns.
+      verdict = Check(Scope::FromSeed(*canonical), config_.scope_rules, *canonical, 0, 0, today);
+      if (verdict == ScopeVerdict::kIn) o->image_pages.push_back(canonical->Spec());
+    }
     if (verdict == ScopeVerdict::kIn) {
-      o.new_pages.push_back(canonical->Spec());
+      o->new_pages.push_back(canonical->Spec());
+      if (paging.count(link)) o->index_pages.push_back(canonical->Spec());
     } else if (verdict != ScopeVerdict::kOutOfScope) {
       metrics_.LinkRefused(verdict);
     }
   }
-  for (const ImageRef& img : found.images) o.images.push_back({img.url, img.how});
-  metrics_.LinksFound(o.new_pages.size(), o.images.size());
-  return o;
+  metrics_.LinksFound(o->new_pages.size(), o->images.size());
+}
+
+void Crawler::NoteVisit(const PageClaim& claim, const FetchResponse& r, PageOutcome* o) const {
+  const bool fetched = o->ok && (o->not_modified || o->content_digest);
+  if (!fetched && !claim.history) return;  // a page that never worked is not remembered
+  const std::optional<PageHistory>& h = claim.history;
+  if (o->not_modified || !fetched) {  // what was known stays
+    o->etag = !r.etag.empty() || !h ? r.etag : h->etag;
+    o->last_modified = !r.last_modified.empty() || !h ? r.last_modified : h->last_modified;
+    o->content_digest = h ? h->content_digest : std::nullopt;
+  } else {
+    o->etag = r.etag;
+    o->last_modified = r.last_modified;
+    o->changed = h && h->content_digest && h->content_digest != o->content_digest;
+  }
+  if (o->not_modified) metrics_.NotModified();
+  if (o->changed) metrics_.PageChanged();
+  o->revisit_after =
+      NextInterval(claim.site.recrawl_every.value_or(kUnscheduledEvery), claim.kind,
+                   h ? std::optional<std::chrono::seconds>(h->interval) : std::nullopt, o->changed);
 }
 
 Status Crawler::Publish(const RecordedLinks& links) {
@@ -386,11 +452,15 @@ int RunCrawlerService(const CrawlerConfig& config) {
   MetricsRegistry registry;
   CrawlerMetrics metrics(registry);
   Crawler crawler(config, *store, *fetcher, **producer, metrics);
+  auto schedule_store = MakePgScheduleStore(config.pg_dsn);
+  RecrawlScheduler scheduler(*schedule_store, **producer, metrics,
+                             config.max_recrawl_pages_per_round);
   return RunKafkaService(
       {"crawler", config.kafka_bootstrap, config.group_id, std::string(kFrontierTopic),
        config.batch_size, config.metrics_file, config.metrics_address, config.metrics_url_file},
       registry, [&](const std::vector<Message>& b) { return crawler.HandleBatch(b); },
-      {{"reconcile", std::chrono::seconds(10), [&] { return crawler.Reconcile(); }}});
+      {{"reconcile", std::chrono::seconds(10), [&] { return crawler.Reconcile(); }},
+       {"schedule", config.schedule_every, [&] { return scheduler.Tick(); }}});
 }
 
 }  // namespace tdm::crawler

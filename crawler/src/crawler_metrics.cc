@@ -16,11 +16,18 @@ CrawlerMetrics::CrawlerMetrics(MetricsRegistry& registry)
       bad_messages_(registry.GetCounter("tdm_crawler_bad_messages_total", "Malformed messages")),
       robots_denied_(registry.GetCounter("tdm_crawler_robots_denied_total",
                                          "Pages not fetched because robots.txt disallows them")),
+      not_modified_(registry.GetCounter("tdm_crawler_not_modified_total",
+                                        "Revisited pages that answered 304 Not Modified")),
+      changed_(registry.GetCounter("tdm_crawler_pages_changed_total",
+                                   "Revisited pages whose links or images changed")),
       fetch_seconds_(registry.GetHistogram("tdm_crawler_fetch_seconds",
                                            "Page fetch latency, request start to last byte",
                                            {0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30})),
       frontier_lag_(registry.GetGauge("tdm_crawler_frontier_lag_seconds",
-                                      "Age of the oldest page still queued")) {}
+                                      "Age of the oldest page still queued")),
+      scheduler_active_(registry.GetGauge(
+          "tdm_crawler_scheduler_active",
+          "1 while this process is the active recrawl scheduler (holds its lock)")) {}
 
 void CrawlerMetrics::PageFetched(int http_status, int64_t bytes, double seconds) {
   pages_ok_.Increment();
@@ -77,5 +84,16 @@ void CrawlerMetrics::LinksFound(size_t pages, size_t images) {
 }
 
 void CrawlerMetrics::BadMessage() { bad_messages_.Increment(); }
+
+void CrawlerMetrics::NotModified() { not_modified_.Increment(); }
+
+void CrawlerMetrics::PageChanged() { changed_.Increment(); }
+
+void CrawlerMetrics::SchedulerActive(bool active) { scheduler_active_.Set(active ? 1 : 0); }
+
+void CrawlerMetrics::RecrawlQueued(size_t pages) {
+  registry_.GetCounter("tdm_crawler_recrawl_queued_total", "Due pages the scheduler queued again")
+      .Increment(static_cast<double>(pages));
+}
 
 }  // namespace tdm::crawler

@@ -32,31 +32,50 @@ class InMemoryCrawlStore final : public CrawlStore {
 
   void Queue(const std::string& url, int depth) { pages[url] = {"queued", depth, "", 0, {}}; }
 
-  Result<std::optional<PageClaim>> Claim(const FrontierItem& item) override {
+  Result<std::vector<std::optional<PageClaim>>> Claim(
+      const std::vector<FrontierItem>& items) override {
     if (away) return Status::Unavailable("database away (test)");
-    auto it = pages.find(item.url);
-    if (it == pages.end() || it->second.state == "done" || it->second.state == "failed") {
-      return std::optional<PageClaim>();
+    std::vector<std::optional<PageClaim>> out;
+    std::set<std::string> claimed;
+    for (const FrontierItem& item : items) {
+      auto it = pages.find(item.url);
+      if (it == pages.end() || it->second.state == "done" || it->second.state == "failed" ||
+          !claimed.insert(item.url).second) {
+        out.emplace_back();
+        continue;
+      }
+      it->second.state = "fetching";
+      PageClaim c;
+      c.site = site_;
+      c.depth = it->second.depth;
+      c.attempts = ++it->second.attempts;
+      c.recrawl = recrawl;
+      if (auto k = kinds.find(item.url); k != kinds.end()) c.kind = k->second;
+      if (auto h = history.find(item.url); h != history.end()) c.history = h->second;
+      out.emplace_back(std::move(c));
     }
-    it->second.state = "fetching";
-    return std::optional<PageClaim>(PageClaim{site_, it->second.depth, ++it->second.attempts});
+    return out;
   }
 
-  Result<RecordedLinks> Record(const FrontierItem& item, const PageClaim& claim,
-                               const PageOutcome& o) override {
+  Result<RecordedLinks> Record(const std::vector<PageResult>& results) override {
     if (away) return Status::Unavailable("database away (test)");
-    pages[item.url].state = o.retry_after ? "queued" : o.ok ? "done" : "failed";
-    pages[item.url].error = o.error;
-    pages[item.url].retry_after = o.retry_after;
     RecordedLinks out;
-    for (const auto& url : o.new_pages) {
-      if (pages.count(url) || claim.depth >= site_.max_depth) continue;
-      pages[url] = {"queued", claim.depth + 1, "", 0, {}};
-      out.pages.push_back({item.crawl_id, item.site_id, url, claim.depth + 1});
-    }
-    for (const auto& img : o.images) {
-      if (!images.insert({item.url, img.url}).second) continue;
-      out.images.push_back({item.crawl_id, item.site_id, item.url, img.url, site_.allow_private});
+    for (const PageResult& r : results) {
+      const FrontierItem& item = *r.item;
+      const PageOutcome& o = *r.outcome;
+      pages[item.url].state = o.retry_after ? "queued" : o.ok ? "done" : "failed";
+      pages[item.url].error = o.error;
+      pages[item.url].retry_after = o.retry_after;
+      outcomes[item.url] = o;
+      for (const auto& url : o.new_pages) {
+        if (pages.count(url) || r.claim->depth >= site_.max_depth) continue;
+        pages[url] = {"queued", r.claim->depth + 1, "", 0, {}};
+        out.pages.push_back({item.crawl_id, item.site_id, url, r.claim->depth + 1});
+      }
+      for (const auto& img : o.images) {
+        if (!images.insert({item.url, img.url}).second) continue;
+        out.images.push_back({item.crawl_id, item.site_id, item.url, img.url, site_.allow_private});
+      }
     }
     return out;
   }
@@ -73,7 +92,12 @@ class InMemoryCrawlStore final : public CrawlStore {
   };
   std::map<std::string, Page> pages;
   std::set<std::pair<std::string, std::string>> images;
+  std::map<std::string, PageHistory> history;   // what Claim reports of earlier fetches
+  std::map<std::string, PageOutcome> outcomes;  // the last outcome Record saw per page
+  bool recrawl = false;                         // claims are of a scheduled recrawl
+  std::map<std::string, PageKind> kinds;        // page kinds other than kPage
   bool away = false;
+  SiteSettings& site() { return site_; }
 
  private:
   SiteSettings site_;
@@ -394,6 +418,129 @@ TEST_F(CrawlerTest, SitePatternsNarrowTheCrawl) {
             (std::set<std::string>{"http://leaks.example/forum/t/1.html",
                                    "http://leaks.example/forum/x.php?id=1"}));
   EXPECT_EQ(Counter("tdm_crawler_links_refused_total{reason=\"excluded\"}"), 2);
+}
+
+TEST_F(CrawlerTest, PagingLinksAreIndexPagesAndThumbnailsLeadToImagePagesElsewhere) {
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html",
+                 R"(<a href="t/1.html">a thread</a> <a href="?page=2" rel="next">Next</a>
+                    <a href="https://img.example/view/77"><img src="thumb77.jpg"></a>
+                    <a href="https://other.example/blog">elsewhere, no thumbnail</a>
+                    <div class="tme_messages_more" data-before="5512"></div>)");
+  ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
+  const PageOutcome& o = store_.outcomes.at("http://leaks.example/forum/index.html");
+  EXPECT_EQ(std::set<std::string>(o.index_pages.begin(), o.index_pages.end()),
+            (std::set<std::string>{"http://leaks.example/forum/index.html?page=2",
+                                   "http://leaks.example/forum/index.html?before=5512"}));
+  EXPECT_EQ(o.image_pages, std::vector<std::string>{"https://img.example/view/77"});
+  const auto pages = Published(kFrontierTopic);
+  EXPECT_TRUE(pages.count("https://img.example/view/77"));
+  EXPECT_TRUE(pages.count("http://leaks.example/forum/index.html?before=5512"));
+  EXPECT_FALSE(pages.count("https://other.example/blog"));
+  for (const auto& m : producer_.On(kFrontierTopic)) {
+    if (FrontierItem::Decode(m.value)->url == "https://img.example/view/77") {
+      EXPECT_EQ(m.key, "img.example");  // owned by the image host's worker
+    }
+  }
+}
+
+TEST_F(CrawlerTest, AnImagePageGivesItsImagesButNoLinks) {
+  const std::string view = "https://img.example/view/77";
+  fetcher_.Serve("https://img.example/robots.txt", 404, "text/html", "");
+  fetcher_.Serve(view, 200, "text/html",
+                 R"(<a href="/view/78">next image</a><img src="/full/77.jpg">)");
+  store_.Queue(view, 1);
+  store_.kinds[view] = PageKind::kImagePage;
+  ASSERT_TRUE(
+      crawler_.HandleBatch({MessageOf(kFrontierTopic, FrontierItem{7, 1, view, 1}.Encode())}).ok());
+  EXPECT_EQ(Published(kImagesTopic), std::set<std::string>{"https://img.example/full/77.jpg"});
+  EXPECT_TRUE(Published(kFrontierTopic).empty());
+  EXPECT_TRUE(store_.outcomes.at(view).ok);
+}
+
+constexpr const char* kIndex = "http://leaks.example/forum/index.html";
+
+class RecrawlTest : public CrawlerTest {
+ protected:
+  RecrawlTest() {
+    store_.recrawl = true;
+    store_.site().recrawl_every = std::chrono::seconds(200);  // index pages: 50..400 s
+    PageHistory h;
+    h.etag = "\"v1\"";
+    h.last_modified = "Wed, 25 Nov 2026 10:00:00 GMT";
+    h.content_digest = ContentDigest({"http://leaks.example/forum/t/1.html"},
+                                     {"http://leaks.example/forum/a.jpg"});
+    h.interval = std::chrono::seconds(100);
+    store_.history[kIndex] = h;
+  }
+};
+
+TEST_F(RecrawlTest, AnUnchangedPageIsAskedConditionallyAndA304CostsNothingMore) {
+  fetcher_.Serve(kIndex, 304, "", "");
+  ASSERT_TRUE(Crawl(kIndex).ok());
+  const FetchRequest& req = fetcher_.requests_seen.back();
+  EXPECT_EQ(req.if_none_match, "\"v1\"");
+  EXPECT_EQ(req.if_modified_since, "Wed, 25 Nov 2026 10:00:00 GMT");
+  const PageOutcome& o = store_.outcomes.at(kIndex);
+  EXPECT_TRUE(o.ok);
+  EXPECT_TRUE(o.not_modified);
+  EXPECT_FALSE(o.changed);
+  EXPECT_EQ(o.etag, "\"v1\"");  // kept though the 304 did not repeat it
+  EXPECT_EQ(o.content_digest, store_.history[kIndex].content_digest);
+  // The seed is an index page: 1.5 x 100 s.
+  EXPECT_EQ(o.revisit_after, std::chrono::seconds(150));
+  EXPECT_TRUE(Published(kFrontierTopic).empty());
+  EXPECT_TRUE(Published(kImagesTopic).empty());
+  EXPECT_EQ(Counter("tdm_crawler_not_modified_total"), 1);
+}
+
+TEST_F(RecrawlTest, AChangedPageComesBackSoonerWithItsNewValidators) {
+  fetcher_.Serve(kIndex, 200, "text/html",
+                 R"(<a href="t/1.html">old</a> <a href="t/2.html">new thread</a>
+                    <img src="a.jpg"> <img src="b.jpg">)");
+  fetcher_.SetValidators(kIndex, "\"v2\"", "");
+  ASSERT_TRUE(Crawl(kIndex).ok());
+  const PageOutcome& o = store_.outcomes.at(kIndex);
+  EXPECT_TRUE(o.changed);
+  EXPECT_FALSE(o.not_modified);
+  EXPECT_EQ(o.etag, "\"v2\"");
+  EXPECT_EQ(o.last_modified, "");  // the server stopped sending it
+  EXPECT_EQ(o.revisit_after, std::chrono::seconds(50));
+  EXPECT_EQ(Counter("tdm_crawler_pages_changed_total"), 1);
+}
+
+TEST_F(RecrawlTest, TheSameLinksInOtherHtmlAreNoChange) {
+  fetcher_.Serve(kIndex, 200, "text/html",
+                 R"(<p>visited 12:01, token 9f3a</p><img src="a.jpg"><a href="t/1.html">x</a>)");
+  ASSERT_TRUE(Crawl(kIndex).ok());
+  const PageOutcome& o = store_.outcomes.at(kIndex);
+  EXPECT_FALSE(o.changed);
+  EXPECT_EQ(o.revisit_after, std::chrono::seconds(150));
+}
+
+TEST_F(RecrawlTest, AFullCrawlFetchesUnconditionally) {
+  store_.recrawl = false;
+  fetcher_.Serve(kIndex, 200, "text/html", R"(<img src="a.jpg">)");
+  ASSERT_TRUE(Crawl(kIndex).ok());
+  EXPECT_EQ(fetcher_.requests_seen.back().if_none_match, "");
+  EXPECT_EQ(fetcher_.requests_seen.back().if_modified_since, "");
+  EXPECT_TRUE(store_.outcomes.at(kIndex).revisit_after.has_value());  // history still kept
+}
+
+TEST_F(RecrawlTest, APageThatNeverWorkedIsNotRemembered) {
+  store_.history.clear();
+  fetcher_.Serve(kIndex, 404, "text/html", "gone");
+  ASSERT_TRUE(Crawl(kIndex).ok());
+  EXPECT_FALSE(store_.outcomes.at(kIndex).revisit_after.has_value());
+  EXPECT_TRUE(fetcher_.requests_seen.back().if_none_match.empty());
+}
+
+TEST_F(RecrawlTest, AKnownPageThatNowFailsBacksOffKeepingItsValidators) {
+  fetcher_.Serve(kIndex, 404, "text/html", "gone");
+  ASSERT_TRUE(Crawl(kIndex).ok());
+  const PageOutcome& o = store_.outcomes.at(kIndex);
+  EXPECT_FALSE(o.ok);
+  EXPECT_EQ(o.revisit_after, std::chrono::seconds(150));
+  EXPECT_EQ(o.etag, "\"v1\"");
 }
 
 }  // namespace

@@ -1,4 +1,6 @@
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "tdm/common/pg_adapter.h"
 #include "tdm/crawler/crawl_store.h"
@@ -6,91 +8,129 @@
 namespace tdm::crawler {
 namespace {
 
+using CrawlUrl = std::pair<int64_t, std::string>;
+
+// Header values from the web go into text columns: printable ASCII only, and
+// not much of it (PostgreSQL refuses invalid UTF-8, which would fail the batch).
+std::string HeaderText(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c >= 0x20 && c < 0x7f) out += c;
+    if (out.size() >= 256) break;
+  }
+  return out;
+}
+
+std::vector<std::string> JsonList(const pqxx::field& f) {
+  if (f.is_null()) return {};
+  return nlohmann::json::parse(f.as<std::string>()).get<std::vector<std::string>>();
+}
+
+// Sites and crawl kinds of the crawls in `crawl_ids`, by crawl id.
+std::map<int64_t, std::pair<SiteSettings, bool>> LoadCrawls(pqxx::work& tx,
+                                                            const std::vector<int64_t>& crawl_ids) {
+  auto rows = tx.exec_params(
+      "SELECT c.id, c.kind = 'recrawl', s.id, s.seed_url, s.allow_private, s.max_pages,"
+      " s.max_depth, s.crawl_delay_ms, s.max_concurrency, s.obey_robots,"
+      " array_to_json(s.include_patterns)::text, array_to_json(s.exclude_patterns)::text,"
+      " array_to_json(x.headers)::text, x.cookie, s.recrawl_every_secs"
+      " FROM crawls c JOIN sites s ON s.id = c.site_id"
+      " LEFT JOIN site_secrets x ON x.site_id = s.id WHERE c.id = ANY($1::bigint[])",
+      PgNumberArray(crawl_ids));
+  std::map<int64_t, std::pair<SiteSettings, bool>> out;
+  for (const auto& r : rows) {
+    SiteSettings site;
+    site.site_id = r[2].as<int64_t>();
+    site.seed_url = r[3].as<std::string>();
+    site.allow_private = r[4].as<bool>();
+    site.max_pages = r[5].as<int>();
+    site.max_depth = r[6].as<int>();
+    if (!r[7].is_null()) site.crawl_delay_ms = r[7].as<int>();
+    if (!r[8].is_null()) site.max_concurrency = r[8].as<int>();
+    site.obey_robots = r[9].as<bool>();
+    site.include_patterns = JsonList(r[10]);
+    site.exclude_patterns = JsonList(r[11]);
+    site.session_headers = JsonList(r[12]);
+    site.session_cookie = r[13].as<std::string>("");
+    if (!r[14].is_null()) site.recrawl_every = std::chrono::seconds(r[14].as<int>());
+    out.emplace(r[0].as<int64_t>(), std::make_pair(std::move(site), r[1].as<bool>()));
+  }
+  return out;
+}
+
 class PgCrawlStore final : public CrawlStore {
  public:
   explicit PgCrawlStore(std::string dsn) : pg_(std::move(dsn)) {}
 
-  Result<std::optional<PageClaim>> Claim(const FrontierItem& item) override {
-    return pg_.Transact([&](pqxx::work& tx) -> std::optional<PageClaim> {
-      auto r = tx.exec_params(
-          "UPDATE crawl_urls u SET state = 'fetching', attempts = attempts + 1, updated_at = now()"
-          " FROM crawls c JOIN sites s ON s.id = c.site_id"
-          " WHERE u.crawl_id = $1 AND u.url = $2 AND u.state IN ('queued', 'fetching')"
-          "   AND c.id = u.crawl_id"
-          " RETURNING s.id, s.seed_url, s.allow_private, s.max_pages, s.max_depth, u.depth,"
-          " s.crawl_delay_ms, s.max_concurrency, s.obey_robots, u.attempts,"
-          " array_to_json(s.include_patterns)::text, array_to_json(s.exclude_patterns)::text,"
-          " (SELECT array_to_json(x.headers)::text FROM site_secrets x WHERE x.site_id = s.id),"
-          " (SELECT x.cookie FROM site_secrets x WHERE x.site_id = s.id)",
-          item.crawl_id, item.url);
-      if (r.empty()) return std::nullopt;
-      PageClaim c;
-      c.site.site_id = r[0][0].as<int64_t>();
-      c.site.seed_url = r[0][1].as<std::string>();
-      c.site.allow_private = r[0][2].as<bool>();
-      c.site.max_pages = r[0][3].as<int>();
-      c.site.max_depth = r[0][4].as<int>();
-      c.depth = r[0][5].as<int>();
-      if (!r[0][6].is_null()) c.site.crawl_delay_ms = r[0][6].as<int>();
-      if (!r[0][7].is_null()) c.site.max_concurrency = r[0][7].as<int>();
-      c.site.obey_robots = r[0][8].as<bool>();
-      c.attempts = r[0][9].as<int>();
-      c.site.include_patterns =
-          nlohmann::json::parse(r[0][10].as<std::string>()).get<std::vector<std::string>>();
-      c.site.exclude_patterns =
-          nlohmann::json::parse(r[0][11].as<std::string>()).get<std::vector<std::string>>();
-      if (!r[0][12].is_null()) {
-        c.site.session_headers =
-            nlohmann::json::parse(r[0][12].as<std::string>()).get<std::vector<std::string>>();
+  Result<std::vector<std::optional<PageClaim>>> Claim(
+      const std::vector<FrontierItem>& items) override {
+    std::vector<std::optional<PageClaim>> out(items.size());
+    if (items.empty()) return out;
+    std::vector<int64_t> crawl_ids;
+    std::vector<std::string> urls;
+    for (const FrontierItem& item : items) {
+      crawl_ids.push_back(item.crawl_id);
+      urls.push_back(item.url);
+    }
+    return pg_.Transact([&](pqxx::work& tx) {
+      const std::string ids = PgNumberArray(crawl_ids), url_list = PgTextArray(urls);
+      auto claimed = tx.exec_params(
+          "WITH m AS (SELECT DISTINCT crawl_id, url"
+          "           FROM unnest($1::bigint[], $2::text[]) AS m(crawl_id, url))"
+          " UPDATE crawl_urls u SET state = 'fetching', attempts = u.attempts + 1,"
+          " updated_at = now() FROM m WHERE u.crawl_id = m.crawl_id AND u.url = m.url"
+          " AND u.state IN ('queued', 'fetching')"
+          " RETURNING u.crawl_id, u.url, u.depth, u.attempts, u.kind",
+          ids, url_list);
+      if (claimed.empty()) return out;
+      const auto crawls = LoadCrawls(tx, crawl_ids);
+      std::map<CrawlUrl, PageHistory> history;
+      for (const auto& r : tx.exec_params(
+               "SELECT c.id, sp.url, sp.etag, sp.last_modified, sp.content_digest,"
+               " sp.interval_secs FROM unnest($1::bigint[], $2::text[]) AS m(crawl_id, url)"
+               " JOIN crawls c ON c.id = m.crawl_id"
+               " JOIN site_pages sp ON sp.site_id = c.site_id AND sp.url = m.url",
+               ids, url_list)) {
+        PageHistory h;
+        h.etag = r[2].as<std::string>("");
+        h.last_modified = r[3].as<std::string>("");
+        if (!r[4].is_null()) h.content_digest = r[4].as<int64_t>();
+        h.interval = std::chrono::seconds(r[5].as<int>());
+        history.emplace(CrawlUrl{r[0].as<int64_t>(), r[1].as<std::string>()}, std::move(h));
       }
-      c.site.session_cookie = r[0][13].as<std::string>("");
-      return c;
+      std::map<CrawlUrl, PageClaim> by_key;
+      for (const auto& r : claimed) {
+        const int64_t crawl_id = r[0].as<int64_t>();
+        auto crawl = crawls.find(crawl_id);
+        if (crawl == crawls.end()) continue;  // deleted meanwhile
+        PageClaim c;
+        c.site = crawl->second.first;
+        c.recrawl = crawl->second.second;
+        c.depth = r[2].as<int>();
+        c.attempts = r[3].as<int>();
+        c.kind = ParsePageKind(r[4].as<std::string>());
+        CrawlUrl key{crawl_id, r[1].as<std::string>()};
+        if (auto h = history.find(key); h != history.end()) c.history = h->second;
+        by_key.emplace(std::move(key), std::move(c));
+      }
+      for (size_t i = 0; i < items.size(); ++i) {
+        auto it = by_key.find({items[i].crawl_id, items[i].url});
+        if (it == by_key.end()) continue;
+        out[i] = std::move(it->second);
+        by_key.erase(it);  // a duplicate later in the batch gets nullopt
+      }
+      return out;
     });
   }
 
-  Result<RecordedLinks> Record(const FrontierItem& item, const PageClaim& claim,
-                               const PageOutcome& o) override {
+  Result<RecordedLinks> Record(const std::vector<PageResult>& pages) override {
     return pg_.Transact([&](pqxx::work& tx) {
       RecordedLinks out;
-      if (o.retry_after) {  // queued again, republished by Requeue once due
-        tx.exec_params(
-            "UPDATE crawl_urls SET state = 'queued', http_status = NULLIF($3, 0),"
-            " error = NULLIF($4, ''), retry_at = now() + make_interval(secs => $5),"
-            " updated_at = now() WHERE crawl_id = $1 AND url = $2",
-            item.crawl_id, item.url, o.http_status, o.error,
-            static_cast<double>(o.retry_after->count()));
-        return out;
-      }
-      tx.exec_params(
-          "UPDATE crawl_urls SET state = $3, http_status = NULLIF($4, 0),"
-          " content_type = NULLIF($5, ''), bytes = $6, error = NULLIF($7, ''), retry_at = NULL,"
-          " updated_at = now() WHERE crawl_id = $1 AND url = $2",
-          item.crawl_id, item.url, o.ok ? "done" : "failed", o.http_status, o.content_type, o.bytes,
-          o.error);
-      if (!o.new_pages.empty() && claim.depth < claim.site.max_depth) {
-        int64_t known =
-            tx.exec_params1("SELECT count(*) FROM crawl_urls WHERE crawl_id = $1", item.crawl_id)[0]
-                .as<int64_t>();
-        for (const std::string& url : o.new_pages) {
-          if (known >= claim.site.max_pages) break;
-          auto r = tx.exec_params(
-              "INSERT INTO crawl_urls (crawl_id, url, depth) VALUES ($1, $2, $3)"
-              " ON CONFLICT DO NOTHING RETURNING url",
-              item.crawl_id, url, claim.depth + 1);
-          if (r.empty()) continue;
-          ++known;
-          out.pages.push_back({item.crawl_id, item.site_id, url, claim.depth + 1});
-        }
-      }
-      for (const FoundImage& img : o.images) {
-        auto r = tx.exec_params(
-            "INSERT INTO image_refs (crawl_id, page_url, image_url, how) VALUES ($1, $2, $3, $4)"
-            " ON CONFLICT DO NOTHING RETURNING image_url",
-            item.crawl_id, item.url, img.url, img.how);
-        if (r.empty()) continue;
-        out.images.push_back(
-            {item.crawl_id, item.site_id, item.url, img.url, claim.site.allow_private});
-      }
+      if (pages.empty()) return out;
+      RecordStates(tx, pages);
+      RecordHistory(tx, pages);
+      out.pages = AddPages(tx, pages);
+      out.images = AddImages(tx, pages);
       return out;
     });
   }
@@ -150,6 +190,213 @@ class PgCrawlStore final : public CrawlStore {
   }
 
  private:
+  // Each page's state: done, failed, or queued again until its retry time
+  // (republished by Requeue once due).
+  static void RecordStates(pqxx::work& tx, const std::vector<PageResult>& pages) {
+    std::vector<int64_t> crawl_ids, bytes;
+    std::vector<int> statuses;
+    std::vector<double> retry;
+    std::vector<std::string> urls, states, types, errors;
+    for (const PageResult& p : pages) {
+      const PageOutcome& o = *p.outcome;
+      crawl_ids.push_back(p.item->crawl_id);
+      urls.push_back(p.item->url);
+      states.push_back(o.retry_after ? "queued" : o.ok ? "done" : "failed");
+      statuses.push_back(o.http_status);
+      types.push_back(HeaderText(o.content_type));
+      bytes.push_back(o.bytes);
+      errors.push_back(o.error);
+      retry.push_back(o.retry_after ? static_cast<double>(o.retry_after->count()) : -1.0);
+    }
+    tx.exec_params(
+        "UPDATE crawl_urls u SET state = m.state, http_status = NULLIF(m.status, 0),"
+        " content_type = NULLIF(m.ctype, ''), bytes = m.bytes, error = NULLIF(m.error, ''),"
+        " retry_at = CASE WHEN m.retry < 0 THEN NULL"
+        "            ELSE now() + make_interval(secs => m.retry) END, updated_at = now()"
+        " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::bigint[],"
+        "             $7::text[], $8::float8[])"
+        "      AS m(crawl_id, url, state, status, ctype, bytes, error, retry)"
+        " WHERE u.crawl_id = m.crawl_id AND u.url = m.url",
+        PgNumberArray(crawl_ids), PgTextArray(urls), PgTextArray(states), PgNumberArray(statuses),
+        PgTextArray(types), PgNumberArray(bytes), PgTextArray(errors), PgNumberArray(retry));
+  }
+
+  // The site's history of every page fetched (site_pages): validators,
+  // digest, counts and the adapted interval until its next visit.
+  static void RecordHistory(pqxx::work& tx, const std::vector<PageResult>& pages) {
+    // One row per (site, url): a statement may not update a row twice.
+    std::map<std::pair<int64_t, std::string>, const PageResult*> rows;
+    for (const PageResult& p : pages) {
+      if (p.outcome->revisit_after) rows[{p.claim->site.site_id, p.item->url}] = &p;
+    }
+    if (rows.empty()) return;
+    std::vector<int64_t> site_ids, digests;
+    std::vector<int> depths, intervals;
+    std::vector<bool> not_modified, has_digest;
+    std::vector<std::string> urls, kinds, etags, modified;
+    for (const auto& [key, p] : rows) {
+      const PageOutcome& o = *p->outcome;
+      site_ids.push_back(key.first);
+      urls.push_back(key.second);
+      depths.push_back(p->claim->depth);
+      kinds.push_back(PageKindName(p->claim->kind));
+      etags.push_back(HeaderText(o.etag));
+      modified.push_back(HeaderText(o.last_modified));
+      has_digest.push_back(o.content_digest.has_value());
+      digests.push_back(o.content_digest.value_or(0));
+      not_modified.push_back(o.not_modified);
+      intervals.push_back(static_cast<int>(o.revisit_after->count()));
+    }
+    tx.exec_params(
+        "INSERT INTO site_pages AS p (site_id, url, depth, kind, etag, last_modified,"
+        " content_digest, fetches, not_modified, last_fetched, last_changed, interval_secs,"
+        " next_due)"
+        " SELECT m.site_id, m.url, m.depth, m.kind, NULLIF(m.etag, ''), NULLIF(m.lm, ''),"
+        " CASE WHEN m.has_digest THEN m.digest END, 1, m.nm::int, now(), now(), m.secs,"
+        " now() + make_interval(secs => m.secs)"
+        " FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::text[],"
+        "             $7::bool[], $8::bigint[], $9::bool[], $10::int[])"
+        "      AS m(site_id, url, depth, kind, etag, lm, has_digest, digest, nm, secs)"
+        " ON CONFLICT (site_id, url) DO UPDATE SET depth = least(p.depth, EXCLUDED.depth),"
+        " kind = CASE WHEN EXCLUDED.kind = 'index' THEN 'index' ELSE p.kind END,"
+        " etag = EXCLUDED.etag, last_modified = EXCLUDED.last_modified,"
+        " content_digest = coalesce(EXCLUDED.content_digest, p.content_digest),"
+        " fetches = p.fetches + 1, not_modified = p.not_modified + EXCLUDED.not_modified,"
+        " changes = p.changes + coalesce(EXCLUDED.content_digest <> p.content_digest, false)::int,"
+        " last_fetched = now(),"
+        " last_changed = CASE WHEN coalesce(EXCLUDED.content_digest <> p.content_digest,"
+        "   p.content_digest IS NULL AND EXCLUDED.content_digest IS NOT NULL) THEN now()"
+        "   ELSE p.last_changed END,"
+        " interval_secs = EXCLUDED.interval_secs, next_due = EXCLUDED.next_due",
+        PgNumberArray(site_ids), PgTextArray(urls), PgNumberArray(depths), PgTextArray(kinds),
+        PgTextArray(etags), PgTextArray(modified), PgNumberArray(has_digest),
+        PgNumberArray(digests), PgNumberArray(not_modified), PgNumberArray(intervals));
+  }
+
+  // The pages found that the crawl does not have yet (in a recrawl: that the
+  // site never had), within each crawl's page budget and depth cap.
+  static std::vector<FrontierItem> AddPages(pqxx::work& tx, const std::vector<PageResult>& pages) {
+    std::vector<FrontierItem> candidates;
+    std::vector<std::string> kinds;
+    std::vector<bool> recrawl;
+    std::map<int64_t, int> max_pages;
+    std::set<CrawlUrl> seen;
+    for (const PageResult& p : pages) {
+      const PageOutcome& o = *p.outcome;
+      if (o.new_pages.empty() || p.claim->depth >= p.claim->site.max_depth) continue;
+      max_pages[p.item->crawl_id] = p.claim->site.max_pages;
+      for (const std::string& url : o.new_pages) {
+        if (!seen.insert({p.item->crawl_id, url}).second) continue;
+        candidates.push_back({p.item->crawl_id, p.item->site_id, url, p.claim->depth + 1});
+        auto listed = [&](const std::vector<std::string>& list) {
+          return std::find(list.begin(), list.end(), url) != list.end();
+        };
+        kinds.push_back(PageKindName(listed(o.image_pages)   ? PageKind::kImagePage
+                                     : listed(o.index_pages) ? PageKind::kIndex
+                                                             : PageKind::kPage));
+        recrawl.push_back(p.claim->recrawl);
+      }
+    }
+    if (candidates.empty()) return {};
+    std::vector<int64_t> crawl_ids, site_ids;
+    std::vector<std::string> urls;
+    for (const FrontierItem& c : candidates) {
+      crawl_ids.push_back(c.crawl_id);
+      site_ids.push_back(c.site_id);
+      urls.push_back(c.url);
+    }
+    auto fresh = tx.exec_params(
+        "SELECT m.i - 1 FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bool[])"
+        "   WITH ORDINALITY AS m(crawl_id, url, site_id, recrawl, i)"
+        " WHERE NOT EXISTS (SELECT 1 FROM crawl_urls u"
+        "                   WHERE u.crawl_id = m.crawl_id AND u.url = m.url)"
+        "   AND NOT (m.recrawl AND EXISTS (SELECT 1 FROM site_pages sp"
+        "            WHERE sp.site_id = m.site_id AND sp.url = m.url))"
+        " ORDER BY m.i",
+        PgNumberArray(crawl_ids), PgTextArray(urls), PgNumberArray(site_ids),
+        PgNumberArray(recrawl));
+    if (fresh.empty()) return {};
+    std::map<int64_t, int64_t> known;  // pages each crawl already has
+    std::vector<int64_t> budget_ids;
+    for (const auto& [id, cap] : max_pages) budget_ids.push_back(id);
+    for (const auto& r : tx.exec_params(
+             "SELECT crawl_id, count(*) FROM crawl_urls WHERE crawl_id = ANY($1::bigint[])"
+             " GROUP BY crawl_id",
+             PgNumberArray(budget_ids))) {
+      known[r[0].as<int64_t>()] = r[1].as<int64_t>();
+    }
+    std::vector<int64_t> ins_crawl;
+    std::vector<int> ins_depth;
+    std::vector<std::string> ins_url, ins_kind;
+    std::map<CrawlUrl, const FrontierItem*> accepted;
+    for (const auto& r : fresh) {
+      const size_t i = r[0].as<size_t>();
+      const FrontierItem& c = candidates[i];
+      if (known[c.crawl_id] >= max_pages[c.crawl_id]) continue;
+      ++known[c.crawl_id];
+      ins_crawl.push_back(c.crawl_id);
+      ins_url.push_back(c.url);
+      ins_depth.push_back(c.depth);
+      ins_kind.push_back(kinds[i]);
+      accepted[{c.crawl_id, c.url}] = &c;
+    }
+    std::vector<FrontierItem> out;
+    if (accepted.empty()) return out;
+    // A concurrent crawler may have added some meanwhile: only rows this
+    // statement inserted are ours to publish.
+    for (const auto& r :
+         tx.exec_params("INSERT INTO crawl_urls (crawl_id, url, depth, kind)"
+                        " SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[])"
+                        " ON CONFLICT DO NOTHING RETURNING crawl_id, url",
+                        PgNumberArray(ins_crawl), PgTextArray(ins_url), PgNumberArray(ins_depth),
+                        PgTextArray(ins_kind))) {
+      auto it = accepted.find({r[0].as<int64_t>(), r[1].as<std::string>()});
+      if (it != accepted.end()) out.push_back(*it->second);
+    }
+    return out;
+  }
+
+  // The image refs found that the crawl does not have yet (in a recrawl: not
+  // already sighted on that page).
+  static std::vector<ImageItem> AddImages(pqxx::work& tx, const std::vector<PageResult>& pages) {
+    std::vector<int64_t> crawl_ids;
+    std::vector<bool> recrawl;
+    std::vector<std::string> page_urls, image_urls, hows;
+    std::map<std::tuple<int64_t, std::string, std::string>, ImageItem> items;
+    for (const PageResult& p : pages) {
+      for (const FoundImage& img : p.outcome->images) {
+        ImageItem item{p.item->crawl_id, p.item->site_id, p.item->url, img.url,
+                       p.claim->site.allow_private};
+        if (!items.emplace(std::make_tuple(item.crawl_id, item.page_url, item.image_url), item)
+                 .second) {
+          continue;
+        }
+        crawl_ids.push_back(item.crawl_id);
+        page_urls.push_back(item.page_url);
+        image_urls.push_back(item.image_url);
+        hows.push_back(img.how);
+        recrawl.push_back(p.claim->recrawl);
+      }
+    }
+    std::vector<ImageItem> out;
+    if (items.empty()) return out;
+    for (const auto& r : tx.exec_params(
+             "INSERT INTO image_refs (crawl_id, page_url, image_url, how)"
+             " SELECT m.crawl_id, m.page, m.image, m.how"
+             " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bool[])"
+             "      WITH ORDINALITY AS m(crawl_id, page, image, how, recrawl, i)"
+             " WHERE NOT (m.recrawl AND EXISTS (SELECT 1 FROM sightings s"
+             "            WHERE s.page_url = m.page AND s.image_url = m.image))"
+             " ORDER BY m.i ON CONFLICT DO NOTHING RETURNING crawl_id, page_url, image_url",
+             PgNumberArray(crawl_ids), PgTextArray(page_urls), PgTextArray(image_urls),
+             PgTextArray(hows), PgNumberArray(recrawl))) {
+      auto it = items.find(
+          std::make_tuple(r[0].as<int64_t>(), r[1].as<std::string>(), r[2].as<std::string>()));
+      if (it != items.end()) out.push_back(it->second);
+    }
+    return out;
+  }
+
   PgSession pg_;
 };
 

@@ -8,10 +8,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -185,6 +188,72 @@ void LingerDrain(int fd) {
     if (::poll(&p, 1, 200) <= 0) return;
     if (::recv(fd, buf, sizeof(buf), 0) <= 0) return;
   }
+}
+
+// A request header's value ("" when absent); names compare case-blind.
+std::string HeaderValue(const std::string& head, std::string_view name) {
+  size_t at = head.find("\r\n");
+  while (at != std::string::npos && at + 2 < head.size()) {
+    const size_t start = at + 2;
+    const size_t end = head.find("\r\n", start);
+    const std::string_view line(head.data() + start,
+                                (end == std::string::npos ? head.size() : end) - start);
+    if (line.size() > name.size() && line[name.size()] == ':' &&
+        std::equal(name.begin(), name.end(), line.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        })) {
+      std::string_view v = line.substr(name.size() + 1);
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+      return std::string(v);
+    }
+    at = end;
+  }
+  return "";
+}
+
+// A file's validators: a strong ETag from its size and modification time (ns),
+// and Last-Modified as an HTTP date (IMF-fixdate).
+struct Validators {
+  std::string etag;
+  std::string last_modified;
+  std::time_t mtime = 0;
+};
+
+Validators ValidatorsOf(const fs::path& file, uint64_t size) {
+  std::error_code ec;
+  const auto written = fs::last_write_time(file, ec);
+  const auto since = written.time_since_epoch();
+  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(since).count();
+  const auto sys = std::chrono::file_clock::to_sys(written);
+  Validators v;
+  v.mtime = std::chrono::system_clock::to_time_t(
+      std::chrono::time_point_cast<std::chrono::system_clock::duration>(sys));
+  char etag[64];
+  std::snprintf(etag, sizeof(etag), "\"%llx-%llx\"", static_cast<unsigned long long>(size),
+                static_cast<unsigned long long>(ns));
+  v.etag = etag;
+  std::tm tm{};
+  gmtime_r(&v.mtime, &tm);
+  char date[64];
+  std::strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  v.last_modified = date;
+  return v;
+}
+
+// RFC 9110 13.2.2: If-None-Match decides when present; else If-Modified-Since.
+bool NotModified(const std::string& head, const Validators& v) {
+  const std::string none_match = HeaderValue(head, "If-None-Match");
+  if (!none_match.empty()) {
+    return none_match == "*" || none_match.find(v.etag) != std::string::npos;
+  }
+  const std::string since = HeaderValue(head, "If-Modified-Since");
+  std::tm tm{};
+  if (since.empty() || strptime(since.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) {
+    return false;
+  }
+  return v.mtime <= timegm(&tm);
 }
 
 }  // namespace
@@ -361,7 +430,14 @@ void StaticServer::Serve(Connection* conn) {
         const uint64_t size = fs::file_size(real, ec);
         if (!in || ec) {
           SendAll(fd, Simple("404 Not Found", head_only));
-        } else if (SendAll(fd, Head("200 OK", ContentType(real), size)) && !head_only) {
+        } else if (const Validators v = ValidatorsOf(real, size); NotModified(*head, v)) {
+          ++not_modified_served_;
+          SendAll(fd, "HTTP/1.1 304 Not Modified\r\nServer: tdm-demo\r\nETag: " + v.etag +
+                          "\r\nConnection: close\r\n\r\n");
+        } else if (SendAll(fd, Head("200 OK", ContentType(real), size,
+                                    "ETag: " + v.etag + "\r\nLast-Modified: " + v.last_modified +
+                                        "\r\n")) &&
+                   !head_only) {
           std::vector<char> buf(64 * 1024);
           while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
             if (!SendAll(fd, std::string_view(buf.data(), static_cast<size_t>(in.gcount())))) break;

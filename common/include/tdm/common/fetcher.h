@@ -27,6 +27,10 @@ struct FetchRequest {
   // leaves the host.
   std::vector<std::string> headers;
   std::string cookie;
+  // Conditional GET (validators from an earlier response): a server whose
+  // copy is unchanged answers 304 Not Modified without a body. Empty: not sent.
+  std::string if_none_match;      // an ETag
+  std::string if_modified_since;  // a Last-Modified date
   // Politeness: requests with the same non-empty host_key share one budget
   // (see HostGate), kept by the fetcher across FetchAll() calls. A request
   // waits in the fetcher until its host's budget allows it to start.
@@ -43,6 +47,8 @@ struct FetchResponse {
   double seconds = 0;
   double started_after = 0;  // seconds from the FetchAll() call to this request's start
   int64_t retry_after = 0;   // seconds the server asked to wait (Retry-After); 0: none
+  std::string etag;          // the final response's validators; empty: none sent
+  std::string last_modified;
   // Not ok when no usable response arrived: Refused (SSRF guard, scheme),
   // TooLarge (body cap), InvalidArgument (too many redirects: a loop),
   // Unavailable (DNS, connect, reset, timeout, too slow: may pass). A 404 is ok here, with

@@ -81,4 +81,19 @@ inline std::string PgTextArray(const std::vector<std::string>& values) {
   return out + "}";
 }
 
+// The same for numbers ('{1,2}') and booleans ('{t,f}').
+template <typename T>
+std::string PgNumberArray(const std::vector<T>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ",";
+    if constexpr (std::is_same_v<T, bool>) {
+      out += values[i] ? "t" : "f";
+    } else {
+      out += std::to_string(values[i]);
+    }
+  }
+  return out + "}";
+}
+
 }  // namespace tdm

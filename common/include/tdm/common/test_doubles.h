@@ -52,6 +52,10 @@ class ScriptedFetcher final : public Fetcher {
     table_[url] = std::move(r);
   }
   void SetRetryAfter(const std::string& url, int64_t seconds) { table_[url].retry_after = seconds; }
+  void SetValidators(const std::string& url, std::string etag, std::string last_modified) {
+    table_[url].etag = std::move(etag);
+    table_[url].last_modified = std::move(last_modified);
+  }
   void Redirect(const std::string& url, const std::string& final_url, std::string body) {
     Serve(url, 200, "text/html", std::move(body));
     table_[url].final_url = final_url;

@@ -9,6 +9,7 @@
 
 #include "tdm/common/messages.h"
 #include "tdm/common/status.h"
+#include "tdm/crawler/recrawl.h"
 
 namespace tdm::crawler {
 
@@ -32,6 +33,17 @@ struct SiteSettings {
   // The site's session (site_secrets): never logged.
   std::vector<std::string> session_headers;
   std::string session_cookie;
+  // The site's recrawl schedule; unset: none (pages still keep their history
+  // against kUnscheduledEvery).
+  std::optional<std::chrono::seconds> recrawl_every;
+};
+
+// What is known of a page from earlier fetches (site_pages).
+struct PageHistory {
+  std::string etag;           // "" when the server sent none
+  std::string last_modified;  // "" when the server sent none
+  std::optional<int64_t> content_digest;
+  std::chrono::seconds interval{0};
 };
 
 // A page the crawler may fetch now: it was queued (or left mid-fetch by a
@@ -40,6 +52,12 @@ struct PageClaim {
   SiteSettings site;
   int depth = 0;
   int attempts = 1;  // this one included
+  PageKind kind = PageKind::kPage;
+  // A scheduled recrawl (not a full crawl): the page is fetched conditionally
+  // with its history's validators, and only links and images not known
+  // before for the site are followed.
+  bool recrawl = false;
+  std::optional<PageHistory> history;  // unset: never fetched for this site
 };
 
 struct FoundImage {
@@ -58,8 +76,27 @@ struct PageOutcome {
   // Set when the page is to be fetched again later (429, 5xx, a network
   // failure) rather than failed: it stays queued this long.
   std::optional<std::chrono::seconds> retry_after;
-  std::vector<std::string> new_pages;  // in scope, depth + 1, not yet filtered for duplicates
+  std::vector<std::string> new_pages;    // in scope, depth + 1, not yet filtered for duplicates
+  std::vector<std::string> index_pages;  // those of new_pages reached by pagination
+  std::vector<std::string> image_pages;  // those of new_pages a thumbnail links to, out of scope
   std::vector<FoundImage> images;
+  // For the page's history (site_pages), set when the page was fetched:
+  // 304 Not Modified (ok, no links), the response's validators, the digest of
+  // what was found (the previous one after a 304), whether that changed and
+  // the interval until the next visit.
+  bool not_modified = false;
+  std::string etag;
+  std::string last_modified;
+  std::optional<int64_t> content_digest;
+  bool changed = false;
+  std::optional<std::chrono::seconds> revisit_after;
+};
+
+// One claimed page and what became of it, for CrawlStore::Record.
+struct PageResult {
+  const FrontierItem* item = nullptr;
+  const PageClaim* claim = nullptr;
+  const PageOutcome* outcome = nullptr;
 };
 
 // What Record() newly added to the crawl: exactly the work to publish.
@@ -74,10 +111,16 @@ struct RecordedLinks {
 class CrawlStore {
  public:
   virtual ~CrawlStore() = default;
-  // nullopt when the page was already fetched in this crawl (or is unknown).
-  virtual Result<std::optional<PageClaim>> Claim(const FrontierItem& item) = 0;
-  virtual Result<RecordedLinks> Record(const FrontierItem& item, const PageClaim& claim,
-                                       const PageOutcome& outcome) = 0;
+  // One entry per item, in order: nullopt when the page was already fetched
+  // in this crawl, is unknown, or is a duplicate of an earlier item of the
+  // batch.
+  virtual Result<std::vector<std::optional<PageClaim>>> Claim(
+      const std::vector<FrontierItem>& items) = 0;
+  // Records every page's outcome and history and adds what it found, in one
+  // transaction: the new pages within each crawl's page budget and depth cap
+  // (in a recrawl only pages the site never had), the new image refs (in a
+  // recrawl not those already sighted on that page).
+  virtual Result<RecordedLinks> Record(const std::vector<PageResult>& pages) = 0;
   // Pages and image refs still queued after `older_than` (their message was
   // lost, or a worker died): returned for publishing again. After
   // `max_attempts` they are marked failed instead.

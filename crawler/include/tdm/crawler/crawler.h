@@ -10,8 +10,10 @@
 #include "tdm/common/kafka.h"
 #include "tdm/common/metrics.h"
 #include "tdm/common/status.h"
+#include "tdm/common/url.h"
 #include "tdm/crawler/crawl_store.h"
 #include "tdm/crawler/robots.h"
+#include "tdm/crawler/scope.h"
 #include "tdm/crawler/scope_rules.h"
 
 namespace tdm::crawler {
@@ -41,6 +43,10 @@ struct CrawlerConfig {
   ScopeRules scope_rules;
   std::chrono::milliseconds max_robots_delay{60000};
   std::chrono::seconds requeue_after{60};  // queued work older than this is republished
+  // How often the recrawl scheduler looks for due pages (one crawler process
+  // acts: see scheduler.h), and at most how many it queues per round.
+  std::chrono::milliseconds schedule_every{5000};
+  size_t max_recrawl_pages_per_round = 10000;
   int max_attempts = 3;
   std::filesystem::path metrics_file;      // empty: not written
   std::string metrics_address;             // GET /metrics here ("127.0.0.1:0"); empty: off
@@ -68,12 +74,20 @@ class CrawlerMetrics {
   void RobotsFetched(int http_status);
   // How long the oldest queued page has waited (0: none waiting).
   void FrontierLag(double seconds);
+  // A revisited page answered 304 Not Modified / showed other links or images.
+  void NotModified();
+  void PageChanged();
+  // The recrawl scheduler: whether this process is the active one, and the
+  // due pages it queued.
+  void SchedulerActive(bool active);
+  void RecrawlQueued(size_t pages);
 
  private:
   MetricsRegistry& registry_;
-  Counter pages_ok_, bytes_, pages_found_, images_found_, bad_messages_, robots_denied_;
+  Counter pages_ok_, bytes_, pages_found_, images_found_, bad_messages_, robots_denied_,
+      not_modified_, changed_;
   Histogram fetch_seconds_;
-  Gauge frontier_lag_;
+  Gauge frontier_lag_, scheduler_active_;
 };
 
 // Consumes tdm.frontier: fetches each page (concurrently, per batch), extracts
@@ -93,6 +107,13 @@ class Crawler {
 
  private:
   PageOutcome Process(const FrontierItem& item, const PageClaim& claim, const FetchResponse& r);
+  // Extracts the in-scope links and the images of a fetched HTML page.
+  void FindLinks(const FrontierItem& item, const PageClaim& claim, const FetchResponse& r,
+                 const Scope& scope, const Url& base, PageOutcome* o);
+  // Sets what the page's history keeps of this visit (validators, digest,
+  // changed, the interval until the next visit); a page that never worked
+  // is not remembered.
+  void NoteVisit(const PageClaim& claim, const FetchResponse& r, PageOutcome* o) const;
   Status Publish(const RecordedLinks& links);
   // The crawler-wide scope rules plus the site's own patterns.
   ScopeRules RulesFor(const SiteSettings& site) const;

@@ -42,6 +42,11 @@ namespace tdm::demo {
 //   "/fault/trickle"       200 headers announcing 1 MiB, then one byte every
 //                          200 ms (a slow-loris body) until Stop() or close
 //
+// Files are served with validators, ETag (size and modification time) and
+// Last-Modified, and a conditional GET whose copy is current gets 304 Not
+// Modified without a body (If-None-Match decides when sent, else
+// If-Modified-Since), counted by not_modified_served().
+//
 // Each connection has a read timeout (kReadTimeoutMs) for the request head;
 // a head that is malformed or has a bad %XX escape gets 400.
 // Thread-safety: Start, Stop and the accessors may be called from any thread;
@@ -73,6 +78,8 @@ class StaticServer {
   // of politeness (a request counts from its head being read to its response
   // being sent).
   int max_in_flight() const { return max_in_flight_.load(); }
+  // Conditional requests answered 304 Not Modified.
+  int64_t not_modified_served() const { return not_modified_served_.load(); }
   // Every response waits this long first (0 by default): a slow site, so that
   // overlapping requests would show in max_in_flight().
   void set_response_delay_ms(int ms) { response_delay_ms_.store(ms); }
@@ -94,6 +101,7 @@ class StaticServer {
   std::filesystem::path canonical_root_;
   std::atomic<uint16_t> port_{0};
   std::atomic<int64_t> requests_served_{0};
+  std::atomic<int64_t> not_modified_served_{0};
   std::atomic<int> in_flight_{0};
   std::atomic<int> max_in_flight_{0};
   std::atomic<int> response_delay_ms_{0};
