@@ -84,6 +84,12 @@ TEST_F(Cli, ErrorsAreOneLineAndNonZero) {
       {{"site", "scope", "999999", "--exclude", "/x/"}, "not found: site 999999"},
       {{"site", "session", "1", "--header", "no colon"}, "Name: value"},
       {{"site", "session", "999999", "--cookie", "a=1"}, "not found: site 999999"},
+      {{"site", "limits", "1", "--max-params", "500"}, "--max-params must be 0..100"},
+      {{"site", "limits", "1", "--max-depth", "x"}, "--max-depth takes a whole number"},
+      {{"site", "limits", "1", "--default", "--max-depth", "3"}, "cannot be combined"},
+      {{"site", "limits", "999999", "--max-depth", "3"}, "not found: site 999999"},
+      {{"site", "schedule", "1", "90"}, "e.g. 90s, 30m, 6h"},
+      {{"site", "schedule", "999999", "6h"}, "not found: site 999999"},
   };
   for (const auto& c : cases) {
     auto r = Tdm(home(), c.args);
@@ -114,6 +120,22 @@ TEST_F(Cli, SiteOverridesAreRecordedWithTheirReasons) {
       << slow.out;
   auto back = Tdm(home(), {"site", "politeness", site.LastWord(), "--default"});
   EXPECT_NE(back.out.find("delay default, concurrency default"), std::string::npos) << back.out;
+  auto limits = Tdm(home(), {"site", "limits", site.LastWord(), "--max-params", "2",
+                             "--calendar-days", "30", "--max-depth", "4"});
+  ASSERT_EQ(limits.exit_code, 0) << limits.out;
+  EXPECT_NE(limits.out.find("limits: 4 depth, 10000 pages, default URL bytes, 2 query params,"
+                            " default path segments, 30 calendar days"),
+            std::string::npos)
+      << limits.out;
+  auto reset = Tdm(home(), {"site", "limits", site.LastWord(), "--default"});
+  EXPECT_NE(reset.out.find("20 depth, 10000 pages, default URL bytes, default query params"),
+            std::string::npos)
+      << reset.out;
+  auto schedule = Tdm(home(), {"site", "schedule", site.LastWord(), "6h"});
+  EXPECT_NE(schedule.out.find("re-checked every 6h (1 known page(s)"), std::string::npos)
+      << schedule.out;
+  auto off = Tdm(home(), {"site", "schedule", site.LastWord(), "off"});
+  EXPECT_NE(off.out.find("schedule: not re-checked"), std::string::npos) << off.out;
 }
 
 TEST_F(Cli, ProfileAddStoresHashesAndRefusesBrokenPhotosByName) {

@@ -73,6 +73,40 @@ TEST_F(Fetcher, NotFoundIsAResponseNotAnError) {
   EXPECT_EQ(r.http_status, 404);
 }
 
+TEST_F(Fetcher, ValidatorsComeBackAndAConditionalGetOfAnUnchangedPageIs304) {
+  auto first = Get("/page.html");
+  ASSERT_EQ(first.http_status, 200);
+  ASSERT_FALSE(first.etag.empty());
+  ASSERT_FALSE(first.last_modified.empty());
+  auto f = MakeCurlFetcher({});
+  FetchRequest by_etag = Request(base_ + "/page.html");
+  by_etag.if_none_match = first.etag;
+  FetchRequest by_date = Request(base_ + "/page.html");
+  by_date.if_modified_since = first.last_modified;
+  FetchRequest stale = Request(base_ + "/page.html");
+  stale.if_none_match = "\"some-older-version\"";
+  auto rs = f->FetchAll({by_etag, by_date, stale});
+  EXPECT_EQ(rs[0].http_status, 304);
+  EXPECT_TRUE(rs[0].body.empty());
+  EXPECT_EQ(rs[0].etag, first.etag);
+  EXPECT_EQ(rs[1].http_status, 304);
+  EXPECT_EQ(rs[2].http_status, 200);
+  EXPECT_EQ(rs[2].body, first.body);
+  EXPECT_EQ(server_->not_modified_served(), 2);
+}
+
+TEST_F(Fetcher, HeadersOverTheCapAreTooLarge) {
+  auto r = Get("/fault/huge-headers.html");  // ~200 KiB of headers, over the default 128
+  EXPECT_EQ(r.status.code(), Status::Code::kTooLarge) << r.status.ToString();
+  EXPECT_NE(r.status.message().find("headers"), std::string::npos) << r.status.ToString();
+  EXPECT_TRUE(r.body.empty());
+  FetcherOptions roomy;
+  roomy.max_header_bytes = 256 << 10;
+  auto ok = MakeCurlFetcher(roomy)->FetchAll({Request(base_ + "/fault/huge-headers.html")})[0];
+  EXPECT_TRUE(ok.status.ok()) << ok.status.ToString();
+  EXPECT_EQ(ok.http_status, 200);
+}
+
 TEST_F(Fetcher, BodyOverTheCapIsTooLarge) {
   auto r = Get("/big.bin", true, 1024);
   EXPECT_EQ(r.status.code(), Status::Code::kTooLarge) << r.status.ToString();

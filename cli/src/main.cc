@@ -54,6 +54,11 @@ data
   site session ID [--header "Name: value"] [--cookie "a=1; b=2"]
                                           for pages behind a login; secrets, never shown;
                                           neither given: clears it
+  site limits ID [--max-depth N] [--max-pages N] [--max-url-length N] [--max-params N]
+                [--max-segments N] [--calendar-days N] | --default
+                                          per-site caps against crawl traps (defaults: depth
+                                          20, 10000 pages, 2048-byte URLs, 8 params, 20
+                                          segments, dates within 366 days)
   site schedule ID EVERY|off              re-check the site every 90s, 30m, 6h, 1d, 2w ...:
                                           due pages refetched (304 when unchanged), changing
                                           pages sooner, index pages more often than threads
@@ -239,6 +244,34 @@ int SiteSession(const Home& home, const Args& a) {
   return 0;
 }
 
+int SiteLimitsCmd(const Home& home, const Args& a) {
+  auto id = OneId(a, "site id");
+  if (!id.ok()) return Fail(id);
+  SiteLimits change;
+  change.reset = a.Has("--default");
+  const std::pair<const char*, std::optional<int64_t>*> flags[] = {
+      {"--max-depth", &change.max_depth},
+      {"--max-pages", &change.max_pages},
+      {"--max-url-length", &change.max_url_length},
+      {"--max-params", &change.max_query_params},
+      {"--max-segments", &change.max_path_segments},
+      {"--calendar-days", &change.calendar_window_days}};
+  for (const auto& [flag, field] : flags) {
+    auto text = a.Get(flag);
+    if (!text) continue;
+    char* end = nullptr;
+    const long long v = std::strtoll(text->c_str(), &end, 10);
+    if (text->empty() || *end != '\0') {
+      return Fail(Status::InvalidArgument(std::string(flag) + " takes a whole number"));
+    }
+    *field = v;
+  }
+  auto now = SetSiteLimits(home, *id, change);
+  if (!now.ok()) return Fail(now);
+  std::cout << "limits: " << *now << "; site " << *id << "\n";
+  return 0;
+}
+
 int SiteSchedule(const Home& home, const Args& a) {
   if (a.positional().size() != 2) {
     return Fail(Status::InvalidArgument("give a site id and how often, e.g. 6h, or off"));
@@ -404,6 +437,12 @@ const std::map<std::string, Command>& Commands() {
       {"site scope", {{"--include", "--exclude"}, {}, SiteScope, true}},
       {"site session", {{"--header", "--cookie"}, {}, SiteSession, true}},
       {"site schedule", {{}, {}, SiteSchedule, true}},
+      {"site limits",
+       {{"--max-depth", "--max-pages", "--max-url-length", "--max-params", "--max-segments",
+         "--calendar-days"},
+        {"--default"},
+        SiteLimitsCmd,
+        true}},
       {"site politeness",
        {{"--delay-ms", "--concurrency", "--reason"}, {"--default"}, SitePoliteness, true}},
       {"crawl", {{"--site", "--timeout"}, {"--wait"}, Crawl}},

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include "stack.h"
 #include "tdm/common/metrics.h"
@@ -80,6 +81,13 @@ int RunCrawlerCommand(const Home& home, const Args& args) {
   c.host_concurrency = static_cast<int>(EnvInt("TDM_CRAWL_HOST_CONCURRENCY", c.host_concurrency));
   c.fetch.max_per_host = 64;  // the crawler's per-host budget (HostGate) decides
   c.requeue_after = std::chrono::seconds(EnvInt("TDM_REQUEUE_AFTER_S", 60));
+  // Query parameters removed from links (tracking, sessions) beyond the
+  // built-in list, and exceptions to it; space-separated, '*' as a suffix.
+  for (const auto& [name, list] : {std::pair{"TDM_STRIP_PARAMS", &c.scope_rules.strip_params},
+                                   std::pair{"TDM_KEEP_PARAMS", &c.scope_rules.keep_params}}) {
+    std::istringstream words(std::getenv(name) ? std::getenv(name) : "");
+    for (std::string w; words >> w;) list->push_back(w);
+  }
   c.schedule_every =
       std::chrono::milliseconds(EnvInt("TDM_SCHEDULE_EVERY_MS", c.schedule_every.count()));
   if (const char* ua = std::getenv("TDM_USER_AGENT"); ua != nullptr && *ua != '\0') {
@@ -104,6 +112,11 @@ int RunMatcherCommand(const Home& home, const Args& args) {
   c.policy.max_distance = static_cast<int>(EnvInt("TDM_PDQ_MAX_DISTANCE", 31));
   c.policy.min_quality = static_cast<int>(EnvInt("TDM_PDQ_MIN_QUALITY", 50));
   c.limits.max_bytes = EnvInt("TDM_MATCHER_MAX_IMAGE_BYTES", c.limits.max_bytes);
+  c.image_host_delay =
+      std::chrono::milliseconds(EnvInt("TDM_IMAGE_HOST_DELAY_MS", c.image_host_delay.count()));
+  c.image_host_concurrency =
+      static_cast<int>(EnvInt("TDM_IMAGE_HOST_CONCURRENCY", c.image_host_concurrency));
+  c.fetch.max_per_host = 64;  // the per-image-host budget (HostGate) decides
   const char* faces = std::getenv("TDM_FACES");
   c.faces = !(faces && std::string(faces) == "off");
   c.face_policy.match_distance =

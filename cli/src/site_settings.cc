@@ -115,6 +115,57 @@ Result<std::string> SetSiteRobots(const Home& home, int64_t site_id, bool obey,
   return **row;
 }
 
+Result<std::string> SetSiteLimits(const Home& home, int64_t site_id, const SiteLimits& change) {
+  const struct {
+    const char* flag;
+    const char* column;
+    const std::optional<int64_t>& value;
+    int64_t min, max;
+    const char* unit;
+  } fields[] = {
+      {"--max-depth", "max_depth", change.max_depth, 0, 1000, "depth"},
+      {"--max-pages", "max_pages", change.max_pages, 1, 10000000, "pages"},
+      {"--max-url-length", "max_url_length", change.max_url_length, 64, 65536, "URL bytes"},
+      {"--max-params", "max_query_params", change.max_query_params, 0, 100, "query params"},
+      {"--max-segments", "max_path_segments", change.max_path_segments, 1, 200, "path segments"},
+      {"--calendar-days", "calendar_window_days", change.calendar_window_days, 1, 36500,
+       "calendar days"},
+  };
+  std::string set = "id = id";
+  for (const auto& f : fields) {
+    if (!f.value) continue;
+    if (change.reset) return Status::InvalidArgument("--default cannot be combined with limits");
+    if (*f.value < f.min || *f.value > f.max) {
+      return Status::InvalidArgument(std::string(f.flag) + " must be " + std::to_string(f.min) +
+                                     ".." + std::to_string(f.max));
+    }
+    set += std::string(", ") + f.column + " = " + std::to_string(*f.value);
+  }
+  if (change.reset) {
+    set =
+        "max_depth = 20, max_pages = 10000, max_url_length = NULL, max_query_params = NULL,"
+        " max_path_segments = NULL, calendar_window_days = NULL";
+  }
+  auto row = InStackDb(home, [&](pqxx::work& tx) -> std::optional<std::string> {
+    auto r = tx.exec_params("UPDATE sites SET " + set +
+                                " WHERE id = $1 RETURNING max_depth, max_pages, max_url_length,"
+                                " max_query_params, max_path_segments, calendar_window_days",
+                            site_id);
+    if (r.empty()) return std::nullopt;
+    std::string out;
+    for (size_t i = 0; i < std::size(fields); ++i) {
+      if (i) out += ", ";
+      out += r[0][static_cast<int>(i)].is_null()
+                 ? std::string("default ") + fields[i].unit
+                 : r[0][static_cast<int>(i)].as<std::string>() + " " + fields[i].unit;
+    }
+    return out;
+  });
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return Status::NotFound("site " + std::to_string(site_id));
+  return **row;
+}
+
 Result<std::string> SetSiteSchedule(const Home& home, int64_t site_id,
                                     std::optional<std::chrono::seconds> every) {
   auto pages = InStackDb(home, [&](pqxx::work& tx) -> std::optional<int64_t> {

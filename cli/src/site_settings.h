@@ -48,6 +48,23 @@ Result<std::string> SetSiteScope(const Home& home, int64_t site_id,
 Result<std::string> SetSiteSession(const Home& home, int64_t site_id, const std::string& header,
                                    const std::string& cookie);
 
+// A site's crawl limits: page and depth caps and trap limits. Unset fields
+// keep their value; `reset` returns every one to the defaults (pages 10000,
+// depth 20, the rest the crawler's).
+struct SiteLimits {
+  std::optional<int64_t> max_depth;             // 0..1000
+  std::optional<int64_t> max_pages;             // 1..10,000,000 per crawl
+  std::optional<int64_t> max_url_length;        // 64..65536 bytes
+  std::optional<int64_t> max_query_params;      // 0..100
+  std::optional<int64_t> max_path_segments;     // 1..200
+  std::optional<int64_t> calendar_window_days;  // 1..36500 days from today
+  bool reset = false;
+};
+
+// Errors: InvalidArgument naming the flag and its range; NotFound for an
+// unknown site. Returns a one-line description of the site's limits now.
+Result<std::string> SetSiteLimits(const Home& home, int64_t site_id, const SiteLimits& change);
+
 // Sets how often a site is re-checked (`every`, e.g. from crawler::ParseEvery)
 // or, with nullopt, stops re-checking it. Its known pages come due within
 // the new schedule, its seed at once if it was never fetched. Errors:

@@ -26,6 +26,9 @@ struct Transfer {
   const FetchRequest* request = nullptr;
   FetchResponse* response = nullptr;
   bool too_large = false;
+  bool headers_too_large = false;
+  int64_t header_bytes = 0;  // of the current response
+  int64_t max_header_bytes = 0;
   bool refused = false;
   bool done = false;
   curl_slist* headers = nullptr;  // the request's session headers, freed with the transfer
@@ -42,6 +45,20 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
   t->response->body.append(data, len);
+  return len;
+}
+
+// Counts each response's header bytes (a status line starts a new response:
+// a redirect or a 100 Continue) against the cap.
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t len = size * n;
+  if (len >= 5 && std::memcmp(data, "HTTP/", 5) == 0) t->header_bytes = 0;
+  t->header_bytes += static_cast<int64_t>(len);
+  if (t->header_bytes > t->max_header_bytes) {
+    t->headers_too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
   return len;
 }
 
@@ -97,6 +114,9 @@ void Configure(Transfer& t, const FetcherOptions& o) {
   curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+  t.max_header_bytes = o.max_header_bytes;
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
@@ -161,6 +181,10 @@ void Finish(Transfer& t, CURLcode code) {
                         (t.request->allow_private ? " (only the site's own host " +
                                                         t.request->private_host + " may be private)"
                                                   : " (the site does not allow private targets)"));
+    r.body.clear();
+  } else if (t.headers_too_large) {
+    r.status =
+        Status::TooLarge("response headers over " + std::to_string(t.max_header_bytes) + " bytes");
     r.body.clear();
   } else if (t.too_large || code == CURLE_FILESIZE_EXCEEDED) {
     r.status = Status::TooLarge("body over " + std::to_string(t.request->max_bytes) + " bytes");

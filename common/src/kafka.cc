@@ -176,7 +176,8 @@ Result<rd_kafka_t*> NewHandle(rd_kafka_type_t type, ConfPtr conf) {
 
 }  // namespace
 
-Result<std::unique_ptr<Producer>> MakeKafkaProducer(const KafkaConfig& config) {
+Result<std::unique_ptr<Producer>> MakeKafkaProducer(const KafkaConfig& config,
+                                                    const std::vector<std::string>& warm_topics) {
   if (config.bootstrap.empty()) return Status::InvalidArgument("kafka bootstrap list is empty");
   ConfPtr conf(rd_kafka_conf_new());
   Status s = SetAll(conf.get(), {{"bootstrap.servers", config.bootstrap},
@@ -188,6 +189,15 @@ Result<std::unique_ptr<Producer>> MakeKafkaProducer(const KafkaConfig& config) {
   rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaProducer::OnDelivery);
   auto rk = NewHandle(RD_KAFKA_PRODUCER, std::move(conf));
   if (!rk.ok()) return rk.status();
+  for (const std::string& topic : warm_topics) {
+    rd_kafka_topic_t* t = rd_kafka_topic_new(*rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    // A failure only means the first publish waits for the metadata itself.
+    if (t != nullptr && rd_kafka_metadata(*rk, 0, t, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_metadata_destroy(md);
+    }
+    if (t != nullptr) rd_kafka_topic_destroy(t);
+  }
   return std::unique_ptr<Producer>(new KafkaProducer(*rk));
 }
 
@@ -203,6 +213,7 @@ Result<std::unique_ptr<Consumer>> MakeKafkaConsumer(const KafkaConfig& config,
                                  {"auto.offset.reset", "earliest"},
                                  {"session.timeout.ms", "6000"},
                                  {"heartbeat.interval.ms", "500"},
+                                 {"fetch.wait.max.ms", "25"},
                                  {"topic.metadata.refresh.interval.ms", "2000"}});
   if (!s.ok()) return s;
   auto rk = NewHandle(RD_KAFKA_CONSUMER, std::move(conf));

@@ -3,14 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <random>
+#include <climits>
+#include <future>
 #include <set>
 
-#include "charset.h"
 #include "sitemap.h"
 #include "tdm/common/service_loop.h"
 #include "tdm/common/url.h"
-#include "tdm/crawler/extract.h"
 #include "tdm/crawler/recrawl.h"
 #include "tdm/crawler/scheduler.h"
 #include "tdm/crawler/scope.h"
@@ -18,39 +17,10 @@
 namespace tdm::crawler {
 namespace {
 
-bool LooksLikeHtml(const std::string& content_type, const std::string& body) {
-  std::string ct = content_type;
-  std::transform(ct.begin(), ct.end(), ct.begin(), ::tolower);
-  if (ct.find("text/html") != std::string::npos ||
-      ct.find("application/xhtml") != std::string::npos) {
-    return true;
-  }
-  if (!ct.empty()) return false;
-  // No content type: sniff the first bytes like browsers do.
-  std::string head = body.substr(0, 512);
-  std::transform(head.begin(), head.end(), head.begin(), ::tolower);
-  return head.find("<html") != std::string::npos ||
-         head.find("<!doctype html") != std::string::npos;
-}
-
 // The host of the site's seed: with allow_private, the only private target.
 std::string SiteHost(const SiteSettings& site) {
   auto seed = Url::Parse(site.seed_url);
   return seed.ok() ? seed->host() : "invalid-seed.invalid";
-}
-
-// The wait before attempt `attempts + 1`: the server's Retry-After (capped at
-// an hour), else 5 s doubled per attempt, plus up to half again of jitter so
-// that pages of one host do not come back all at once.
-std::chrono::seconds RetryDelay(int attempts, int64_t retry_after) {
-  if (retry_after > 0) return std::chrono::seconds(std::min<int64_t>(retry_after, 3600));
-  static thread_local std::mt19937 rng(std::random_device{}());
-  const int64_t base = int64_t{5} << std::min(attempts - 1, 10);
-  return std::chrono::seconds(base + std::uniform_int_distribution<int64_t>(0, base / 2)(rng));
-}
-
-std::string GaveUp(int attempts) {
-  return "gave up after " + std::to_string(attempts) + " attempts: ";
 }
 
 std::string HostKey(const std::string& url) {
@@ -92,6 +62,11 @@ ScopeRules Crawler::RulesFor(const SiteSettings& site) const {
                        site.include_patterns.end());
   rules.exclude.insert(rules.exclude.end(), site.exclude_patterns.begin(),
                        site.exclude_patterns.end());
+  rules.max_url_length = site.max_url_length.value_or(rules.max_url_length);
+  rules.max_query_params = site.max_query_params.value_or(rules.max_query_params);
+  rules.max_path_segments = site.max_path_segments.value_or(rules.max_path_segments);
+  rules.max_calendar_distance_days =
+      site.calendar_window_days.value_or(rules.max_calendar_distance_days);
   return rules;
 }
 
@@ -222,199 +197,91 @@ Status Crawler::HandleBatch(const std::vector<Message>& batch) {
   }
   if (items.empty()) return Status::Ok();
   FetchMissingRobots(items, claims);
+  ClaimedBatch claimed_batch;
+  claimed_batch.items = std::move(items);
+  claimed_batch.claims = std::move(claims);
+  std::vector<FetchRequest> requests = PlanFetches(claimed_batch);
+  return ProcessAndRecord(claimed_batch, fetcher_.FetchAll(requests));
+}
 
-  // Pages robots.txt disallows are recorded as failed without a request.
-  std::vector<std::optional<PageOutcome>> outcomes(items.size());
-  std::vector<std::shared_ptr<const RobotsTxt>> item_robots(items.size());
-  std::vector<size_t> fetched;
+std::vector<FetchRequest> Crawler::PlanFetches(ClaimedBatch& b) {
+  const size_t n = b.items.size();
+  b.outcomes.assign(n, std::nullopt);
+  b.robots.assign(n, nullptr);
+  b.response_of.assign(n, SIZE_MAX);
   std::vector<FetchRequest> requests;
-  for (size_t i = 0; i < items.size(); ++i) {
-    const SiteSettings& site = claims[i].site;
-    auto url = Url::Parse(items[i].url);
-    std::shared_ptr<const RobotsTxt> rules;
+  for (size_t i = 0; i < n; ++i) {
+    const SiteSettings& site = b.claims[i].site;
+    auto url = Url::Parse(b.items[i].url);
     if (site.obey_robots && url.ok()) {
-      rules = robots_.Lookup(RobotsCache::Key(*url));
-      item_robots[i] = rules;
-      if (rules == nullptr || !rules->Allowed(*url)) {
+      b.robots[i] = robots_.Lookup(RobotsCache::Key(*url));
+      if (b.robots[i] == nullptr || !b.robots[i]->Allowed(*url)) {
+        // Recorded as failed without a request.
         PageOutcome o;
-        o.url = items[i].url;
+        o.url = b.items[i].url;
         o.error =
             "disallowed by robots.txt (an unreachable or failing robots.txt disallows all "
             "for a while)";
         metrics_.RobotsDenied();
         metrics_.PageFailed("robots");
-        spdlog::info("page {}: {}", items[i].url, o.error);
-        outcomes[i] = std::move(o);
+        spdlog::info("page {}: {}", b.items[i].url, o.error);
+        b.outcomes[i] = std::move(o);
         continue;
       }
     }
     FetchRequest req;
-    req.url = items[i].url;
+    req.url = b.items[i].url;
     req.max_bytes = config_.max_page_bytes;
     req.allow_private = site.allow_private;
     req.private_host = SiteHost(site);
     req.headers = site.session_headers;
     req.cookie = site.session_cookie;
-    req.host_key = HostKey(items[i].url);
-    req.politeness = PolitenessFor(site, rules.get());
-    if (claims[i].recrawl && claims[i].history) {  // unchanged pages cost a 304
-      req.if_none_match = claims[i].history->etag;
-      req.if_modified_since = claims[i].history->last_modified;
+    req.host_key = HostKey(b.items[i].url);
+    req.politeness = PolitenessFor(site, b.robots[i].get());
+    if (b.claims[i].recrawl && b.claims[i].history) {  // unchanged pages cost a 304
+      req.if_none_match = b.claims[i].history->etag;
+      req.if_modified_since = b.claims[i].history->last_modified;
     }
-    fetched.push_back(i);
+    b.response_of[i] = requests.size();
     requests.push_back(std::move(req));
   }
-  std::vector<FetchResponse> responses = fetcher_.FetchAll(requests);
-  for (size_t k = 0; k < fetched.size(); ++k) {
-    outcomes[fetched[k]] = Process(items[fetched[k]], claims[fetched[k]], responses[k]);
-  }
-  // A crawl's seed also brings the pages its host's sitemaps list.
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (claims[i].depth == 0 && outcomes[i]->ok && item_robots[i] &&
-        !item_robots[i]->sitemaps().empty()) {
-      AddSitemapPages(items[i], claims[i], *item_robots[i], &*outcomes[i]);
+  return requests;
+}
+
+Status Crawler::ProcessAndRecord(ClaimedBatch& b, const std::vector<FetchResponse>& responses) {
+  // Pages are processed in chunks, and each chunk is recorded on another
+  // thread while the next is processed: PostgreSQL's work (on its own core)
+  // overlaps the parsing. One Record at a time, so the store is used by one
+  // thread at a time; every chunk is durable before the batch returns.
+  const size_t n = b.items.size();
+  const size_t chunk = std::max<size_t>(16, (n + 3) / 4);
+  std::future<Result<RecordedLinks>> recording;
+  auto collect = [&]() -> Status {
+    if (!recording.valid()) return Status::Ok();
+    auto recorded = recording.get();
+    if (!recorded.ok()) return recorded.status();
+    return Publish(*recorded);
+  };
+  for (size_t begin = 0; begin < n; begin += chunk) {
+    const size_t end = std::min(n, begin + chunk);
+    std::vector<PageResult> part;
+    for (size_t i = begin; i < end; ++i) {
+      if (b.response_of[i] != SIZE_MAX) {
+        b.outcomes[i] = Process(b.items[i], b.claims[i], responses[b.response_of[i]]);
+      }
+      // A crawl's seed also brings the pages its host's sitemaps list.
+      if (b.claims[i].depth == 0 && b.outcomes[i]->ok && b.robots[i] &&
+          !b.robots[i]->sitemaps().empty()) {
+        AddSitemapPages(b.items[i], b.claims[i], *b.robots[i], &*b.outcomes[i]);
+      }
+      part.push_back({&b.items[i], &b.claims[i], &*b.outcomes[i]});
     }
+    if (Status s = collect(); !s.ok()) return s;
+    recording = std::async(std::launch::async,
+                           [this, part = std::move(part)] { return store_.Record(part); });
   }
-  std::vector<PageResult> results;
-  for (size_t i = 0; i < items.size(); ++i)
-    results.push_back({&items[i], &claims[i], &*outcomes[i]});
-  auto recorded = store_.Record(results);
-  if (!recorded.ok()) return recorded.status();
-  if (Status s = Publish(*recorded); !s.ok()) return s;
+  if (Status s = collect(); !s.ok()) return s;
   return producer_.Flush(std::chrono::seconds(30));
-}
-
-PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
-                             const FetchResponse& r) {
-  PageOutcome o;
-  o.url = item.url;
-  o.http_status = r.http_status;
-  o.content_type = r.content_type;
-  o.bytes = static_cast<int64_t>(r.body.size());
-  // Busy or failing servers and network failures are retried later, with
-  // exponential backoff and jitter, or after the server's Retry-After.
-  const bool transient = (!r.status.ok() && r.status.code() == Status::Code::kUnavailable) ||
-                         (r.status.ok() && (r.http_status == 429 || r.http_status >= 500));
-  if (transient && claim.attempts < config_.max_attempts) {
-    o.retry_after = RetryDelay(claim.attempts, r.retry_after);
-    o.error = (r.status.ok() ? "HTTP " + std::to_string(r.http_status) : r.status.ToString()) +
-              "; retrying in " + std::to_string(o.retry_after->count()) + " s";
-    metrics_.PageFailed("retry");
-    spdlog::info("page {}: {}", item.url, o.error);
-    return o;
-  }
-  if (!r.status.ok()) {
-    const char* reason = r.status.code() == Status::Code::kTooLarge          ? "too_large"
-                         : r.status.code() == Status::Code::kRefused         ? "refused"
-                         : r.status.code() == Status::Code::kInvalidArgument ? "redirects"
-                                                                             : "network";
-    metrics_.PageFailed(reason);
-    o.error = (transient ? GaveUp(claim.attempts) : "") + r.status.ToString();
-    spdlog::warn("page {} failed: {}", item.url, o.error);
-    NoteVisit(claim, r, &o);
-    return o;
-  }
-  if (r.http_status > 0) metrics_.PageFetched(r.http_status, o.bytes, r.seconds);
-  if (r.http_status == 304 && claim.history) {  // unchanged since the last visit
-    o.ok = true;
-    o.not_modified = true;
-    NoteVisit(claim, r, &o);
-    return o;
-  }
-  if (r.http_status >= 300 || r.http_status == 0) {
-    metrics_.PageFailed("http");
-    o.error = (transient ? GaveUp(claim.attempts) : "") + "HTTP " + std::to_string(r.http_status);
-    spdlog::info("page {}: {}", item.url, o.error);
-    NoteVisit(claim, r, &o);
-    return o;
-  }
-  o.ok = true;
-  if (!LooksLikeHtml(r.content_type, r.body)) {
-    metrics_.PageFailed("not_html");
-    o.error = "not HTML (" + (r.content_type.empty() ? "no content type" : r.content_type) + ")";
-    spdlog::info("page {}: {}", item.url, o.error);
-    return o;
-  }
-  auto seed = Url::Parse(claim.site.seed_url);
-  auto base = Url::Parse(r.final_url.empty() ? item.url : r.final_url);
-  if (!seed.ok() || !base.ok()) {
-    o.error = "unparsable URL";
-    return o;
-  }
-  const Scope scope = Scope::FromSeed(*seed);
-  // A thumbnail's full-size page is out of scope by nature (an image host).
-  if (claim.kind != PageKind::kImagePage && !scope.Contains(*base)) {
-    o.error = "redirected out of scope to " + base->Spec();
-    spdlog::info("page {}: {}", item.url, o.error);
-    return o;
-  }
-  FindLinks(item, claim, r, scope, *base, &o);
-  std::vector<std::string> image_urls;
-  for (const FoundImage& img : o.images) image_urls.push_back(img.url);
-  o.content_digest = ContentDigest(o.new_pages, std::move(image_urls));
-  NoteVisit(claim, r, &o);
-  return o;
-}
-
-void Crawler::FindLinks(const FrontierItem& item, const PageClaim& claim, const FetchResponse& r,
-                        const Scope& scope, const Url& base, PageOutcome* o) {
-  const Utf8Page page = DecodeToUtf8(r.body, r.content_type);
-  if (page.unknown_charset) {  // read as UTF-8 anyway
-    metrics_.UnknownCharset();
-    spdlog::info("page {}: unknown charset in '{}', read as UTF-8", item.url, r.content_type);
-  }
-  Extracted found = ExtractLinks(page.html, base, config_.max_links_per_page);
-  for (const ImageRef& img : found.images) o->images.push_back({img.url, img.how});
-  if (claim.kind == PageKind::kImagePage) {  // one hop: its images, none of its links
-    metrics_.LinksFound(0, o->images.size());
-    return;
-  }
-  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
-  const ScopeRules rules = RulesFor(claim.site);
-  const std::set<std::string> paging(found.pagination.begin(), found.pagination.end());
-  const std::set<std::string> thumbs(found.image_pages.begin(), found.image_pages.end());
-  for (const std::string& link : found.pages) {
-    auto u = Url::Parse(link);
-    if (!u.ok()) continue;
-    auto canonical = Canonicalize(*u, rules);
-    if (!canonical.ok()) continue;
-    // The site's page budget and depth cap are the store's (it counts the
-    // crawl's pages and knows each one's depth); the rest is decided here.
-    ScopeVerdict verdict = Check(scope, rules, *canonical, 0, 0, today);
-    if (verdict == ScopeVerdict::kOutOfScope && thumbs.count(link)) {
-      // A thumbnail's full-size page elsewhere: the crawler-wide trap limits
-      // apply, not the site's own path patterns.
-      verdict = Check(Scope::FromSeed(*canonical), config_.scope_rules, *canonical, 0, 0, today);
-      if (verdict == ScopeVerdict::kIn) o->image_pages.push_back(canonical->Spec());
-    }
-    if (verdict == ScopeVerdict::kIn) {
-      o->new_pages.push_back(canonical->Spec());
-      if (paging.count(link)) o->index_pages.push_back(canonical->Spec());
-    } else if (verdict != ScopeVerdict::kOutOfScope) {
-      metrics_.LinkRefused(verdict);
-    }
-  }
-  metrics_.LinksFound(o->new_pages.size(), o->images.size());
-}
-
-void Crawler::NoteVisit(const PageClaim& claim, const FetchResponse& r, PageOutcome* o) const {
-  const bool fetched = o->ok && (o->not_modified || o->content_digest);
-  if (!fetched && !claim.history) return;  // a page that never worked is not remembered
-  const std::optional<PageHistory>& h = claim.history;
-  if (o->not_modified || !fetched) {  // what was known stays
-    o->etag = !r.etag.empty() || !h ? r.etag : h->etag;
-    o->last_modified = !r.last_modified.empty() || !h ? r.last_modified : h->last_modified;
-    o->content_digest = h ? h->content_digest : std::nullopt;
-  } else {
-    o->etag = r.etag;
-    o->last_modified = r.last_modified;
-    o->changed = h && h->content_digest && h->content_digest != o->content_digest;
-  }
-  if (o->not_modified) metrics_.NotModified();
-  if (o->changed) metrics_.PageChanged();
-  o->revisit_after =
-      NextInterval(claim.site.recrawl_every.value_or(kUnscheduledEvery), claim.kind,
-                   h ? std::optional<std::chrono::seconds>(h->interval) : std::nullopt, o->changed);
 }
 
 Status Crawler::Publish(const RecordedLinks& links) {
@@ -445,7 +312,8 @@ Status Crawler::Reconcile() {
 
 int RunCrawlerService(const CrawlerConfig& config) {
   if (Status s = config.Validate(); !s.ok()) return ExitWith(s, 2);
-  auto producer = MakeKafkaProducer({config.kafka_bootstrap, "tdm-crawler"});
+  auto producer = MakeKafkaProducer({config.kafka_bootstrap, "tdm-crawler"},
+                                    {std::string(kFrontierTopic), std::string(kImagesTopic)});
   if (!producer.ok()) return ExitWith(producer.status(), 1);
   auto store = MakePgCrawlStore(config.pg_dsn);
   auto fetcher = MakeCurlFetcher(config.fetch);

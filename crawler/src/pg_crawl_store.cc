@@ -33,7 +33,8 @@ std::map<int64_t, std::pair<SiteSettings, bool>> LoadCrawls(pqxx::work& tx,
       "SELECT c.id, c.kind = 'recrawl', s.id, s.seed_url, s.allow_private, s.max_pages,"
       " s.max_depth, s.crawl_delay_ms, s.max_concurrency, s.obey_robots,"
       " array_to_json(s.include_patterns)::text, array_to_json(s.exclude_patterns)::text,"
-      " array_to_json(x.headers)::text, x.cookie, s.recrawl_every_secs"
+      " array_to_json(x.headers)::text, x.cookie, s.recrawl_every_secs, s.max_url_length,"
+      " s.max_query_params, s.max_path_segments, s.calendar_window_days"
       " FROM crawls c JOIN sites s ON s.id = c.site_id"
       " LEFT JOIN site_secrets x ON x.site_id = s.id WHERE c.id = ANY($1::bigint[])",
       PgNumberArray(crawl_ids));
@@ -53,6 +54,10 @@ std::map<int64_t, std::pair<SiteSettings, bool>> LoadCrawls(pqxx::work& tx,
     site.session_headers = JsonList(r[12]);
     site.session_cookie = r[13].as<std::string>("");
     if (!r[14].is_null()) site.recrawl_every = std::chrono::seconds(r[14].as<int>());
+    if (!r[15].is_null()) site.max_url_length = r[15].as<int>();
+    if (!r[16].is_null()) site.max_query_params = r[16].as<int>();
+    if (!r[17].is_null()) site.max_path_segments = r[17].as<int>();
+    if (!r[18].is_null()) site.calendar_window_days = r[18].as<int>();
     out.emplace(r[0].as<int64_t>(), std::make_pair(std::move(site), r[1].as<bool>()));
   }
   return out;

@@ -392,6 +392,12 @@ void StaticServer::Serve(Connection* conn) {
     } else if (req->path.find("/members-only/") != std::string::npos &&
                head->find("tdm-test-session=1") == std::string::npos) {
       SendAll(fd, Simple("403 Forbidden", head_only));
+    } else if (req->path.find("/fault/huge-headers") != std::string::npos) {
+      std::string extra;
+      for (int i = 0; i < 200; ++i) {
+        extra += "X-Filler-" + std::to_string(i) + ": " + std::string(1000, 'f') + "\r\n";
+      }
+      SendAll(fd, Simple("200 OK", head_only, extra));
     } else if (req->path.find("/fault/huge") != std::string::npos) {
       constexpr uint64_t kHuge = 50ull << 20;
       if (SendAll(fd, Head("200 OK", "text/html", kHuge)) && !head_only) {

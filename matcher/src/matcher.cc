@@ -13,6 +13,9 @@ namespace tdm::matcher {
 Status MatcherConfig::Validate() const {
   if (kafka_bootstrap.empty()) return Status::InvalidArgument("matcher: no kafka bootstrap");
   if (pg_dsn.empty()) return Status::InvalidArgument("matcher: no postgres dsn");
+  if (image_host_delay.count() < 0 || image_host_concurrency < 1) {
+    return Status::InvalidArgument("matcher: image host delay must be >= 0, concurrency >= 1");
+  }
   if (policy.max_distance < 0 || policy.max_distance > 64) {
     return Status::InvalidArgument("matcher: max_distance must be 0..64");
   }
@@ -188,6 +191,10 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
     // Private targets only on the watched site's own host (the page's).
     auto page = Url::Parse(item.page_url);
     request.private_host = page.ok() ? page->host() : "invalid-page.invalid";
+    auto image = Url::Parse(item.image_url);
+    request.host_key = image.ok() ? image->HostPort() : "";
+    request.politeness.min_interval = config_.image_host_delay;
+    request.politeness.max_concurrency = config_.image_host_concurrency;
     requests.push_back(std::move(request));
   }
   std::vector<FetchResponse> responses = fetcher_.FetchAll(requests);
@@ -333,7 +340,8 @@ int RunMatcherService(const MatcherConfig& config) {
   } else {
     spdlog::warn("face matching is off (TDM_FACES=off): only hashes are matched");
   }
-  auto producer = MakeKafkaProducer({config.kafka_bootstrap, "tdm-matcher"});
+  auto producer =
+      MakeKafkaProducer({config.kafka_bootstrap, "tdm-matcher"}, {std::string(kMatchesTopic)});
   if (!producer.ok()) return ExitWith(producer.status(), 1);
   auto store = MakePgMatchStore(config.pg_dsn);
   auto fetcher = MakeCurlFetcher(config.fetch);

@@ -239,6 +239,22 @@ TEST_F(MatcherTest, SameImageUrlOnAnotherPageIsNotFetchedAgain) {
   EXPECT_EQ(store_.matches.size(), 2u);  // one per page the image was seen on
 }
 
+TEST_F(MatcherTest, ImageFetchesKeepToTheirHostsPolitenessBudget) {
+  fetcher_.Serve("http://cdn.example:8080/a.jpg", 200, "image/jpeg", PhotoLikeJpeg(1));
+  fetcher_.Serve("http://other.example/b.jpg", 200, "image/jpeg", PhotoLikeJpeg(2));
+  ASSERT_TRUE(matcher_
+                  .HandleBatch({Ref("http://x.example/t1", "http://cdn.example:8080/a.jpg"),
+                                Ref("http://x.example/t1", "http://other.example/b.jpg")})
+                  .ok());
+  ASSERT_EQ(fetcher_.requests_seen.size(), 2u);
+  EXPECT_EQ(fetcher_.requests_seen[0].host_key, "cdn.example:8080");
+  EXPECT_EQ(fetcher_.requests_seen[1].host_key, "other.example");
+  for (const FetchRequest& r : fetcher_.requests_seen) {
+    EXPECT_EQ(r.politeness.min_interval, std::chrono::milliseconds(100));
+    EXPECT_EQ(r.politeness.max_concurrency, 4);
+  }
+}
+
 TEST_F(MatcherTest, BrokenImagesAreRecordedAndCountedAndTheBatchGoesOn) {
   Register(42, PhotoLikeJpeg(1));
   std::string truncated = PhotoLikeJpeg(1).substr(0, 600);

@@ -50,7 +50,7 @@ struct FetchResponse {
   std::string etag;          // the final response's validators; empty: none sent
   std::string last_modified;
   // Not ok when no usable response arrived: Refused (SSRF guard, scheme),
-  // TooLarge (body cap), InvalidArgument (too many redirects: a loop),
+  // TooLarge (body or header cap), InvalidArgument (too many redirects: a loop),
   // Unavailable (DNS, connect, reset, timeout, too slow: may pass). A 404 is ok here, with
   // http_status 404: the caller decides.
   Status status;
@@ -66,6 +66,10 @@ struct FetcherOptions {
   // abandoned (slow-loris servers), within total_timeout anyway.
   int low_speed_bytes = 256;
   std::chrono::seconds low_speed_time{10};
+  // Response headers beyond this many bytes (per response, redirects each
+  // counted on their own) abort the transfer as TooLarge. libcurl itself
+  // refuses more than 300 KiB in all.
+  int64_t max_header_bytes = 128 << 10;
   std::string user_agent = "tdm/0.1 (+takedown monitor)";
 };
 

@@ -34,7 +34,10 @@ class Producer {
   virtual Status Flush(std::chrono::milliseconds timeout) = 0;
 };
 
-// Consumes one or more topics as a member of a consumer group. Offsets are
+// Consumes one or more topics as a member of a consumer group. A message
+// published to an idle partition reaches the consumer within ~25 ms (the
+// broker's fetch wait), not the client's default half second: tdm's topics
+// are work queues whose latency adds up along a crawl. Offsets are
 // committed only by Commit(), after the caller has made its effects durable:
 // a message whose batch was not committed is delivered again. Not thread-safe.
 class Consumer {
@@ -51,7 +54,10 @@ struct KafkaConfig {
   std::string client_id = "tdm";
 };
 
-Result<std::unique_ptr<Producer>> MakeKafkaProducer(const KafkaConfig& config);
+// `warm_topics`: topics whose metadata is fetched now, so that the first
+// message to each does not wait for it (~1 s on the embedded broker).
+Result<std::unique_ptr<Producer>> MakeKafkaProducer(
+    const KafkaConfig& config, const std::vector<std::string>& warm_topics = {});
 Result<std::unique_ptr<Consumer>> MakeKafkaConsumer(const KafkaConfig& config,
                                                     const std::string& group_id,
                                                     const std::vector<std::string>& topics);

@@ -27,6 +27,12 @@ struct SiteSettings {
   // robots.txt is honoured unless an override (recorded with its reason)
   // says otherwise.
   bool obey_robots = true;
+  // Per-site trap limits (ScopeRules fields of the same meaning); unset:
+  // the crawler's.
+  std::optional<int> max_url_length;
+  std::optional<int> max_query_params;
+  std::optional<int> max_path_segments;
+  std::optional<int> calendar_window_days;
   // Per-site scope patterns (ScopeRules::include / exclude); empty: none.
   std::vector<std::string> include_patterns;
   std::vector<std::string> exclude_patterns;

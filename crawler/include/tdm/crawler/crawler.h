@@ -106,6 +106,20 @@ class Crawler {
   Status Reconcile();
 
  private:
+  // A batch's claimed pages and, index for index, what became of them.
+  struct ClaimedBatch {
+    std::vector<FrontierItem> items;
+    std::vector<PageClaim> claims;
+    std::vector<std::optional<PageOutcome>> outcomes;  // set before Record
+    std::vector<std::shared_ptr<const RobotsTxt>> robots;
+    std::vector<size_t> response_of;  // index into the responses; SIZE_MAX: not fetched
+  };
+  // The requests for the batch's pages that robots.txt allows (the others get
+  // their outcome here).
+  std::vector<FetchRequest> PlanFetches(ClaimedBatch& b);
+  // Processes the responses and records the outcomes (see the .cc: in chunks,
+  // recording overlapping processing), publishes what was new and flushes.
+  Status ProcessAndRecord(ClaimedBatch& b, const std::vector<FetchResponse>& responses);
   PageOutcome Process(const FrontierItem& item, const PageClaim& claim, const FetchResponse& r);
   // Extracts the in-scope links and the images of a fetched HTML page.
   void FindLinks(const FrontierItem& item, const PageClaim& claim, const FetchResponse& r,
@@ -115,7 +129,7 @@ class Crawler {
   // is not remembered.
   void NoteVisit(const PageClaim& claim, const FetchResponse& r, PageOutcome* o) const;
   Status Publish(const RecordedLinks& links);
-  // The crawler-wide scope rules plus the site's own patterns.
+  // The crawler-wide scope rules with the site's own patterns and limits.
   ScopeRules RulesFor(const SiteSettings& site) const;
   // The politeness budget of a page's host: the site's override, else the
   // default lengthened by the host's robots.txt Crawl-delay.

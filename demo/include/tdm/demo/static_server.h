@@ -39,6 +39,8 @@ namespace tdm::demo {
 //                          inflate to 50 MiB of spaces
 //   "/members-only/"       403 unless the request carries the cookie
 //                          tdm-test-session=1 (a forum behind a login)
+//   "/fault/huge-headers"  200 with ~200 KiB of response headers (200 lines of
+//                          1 KiB) and a small HTML body
 //   "/fault/trickle"       200 headers announcing 1 MiB, then one byte every
 //                          200 ms (a slow-loris body) until Stop() or close
 //

@@ -37,6 +37,12 @@ struct MatcherConfig {
   std::chrono::hours face_retention{24 * 90};  // crawled faces' embeddings, then purged
   std::chrono::milliseconds face_purge_every{600000};
   FetcherOptions fetch;
+  // Politeness per image host (tdm.images is keyed by image host, so one
+  // matcher holds a host's budget): at least this long between the starts
+  // of two requests to a host and at most this many at a time; a 429/503
+  // holds the host back (see HostGate).
+  std::chrono::milliseconds image_host_delay{100};
+  int image_host_concurrency = 4;
   std::filesystem::path metrics_file;
   std::string metrics_address;             // GET /metrics here ("127.0.0.1:0"); empty: off
   std::filesystem::path metrics_url_file;  // where the served URL is written
