@@ -4,7 +4,9 @@
 #include <librdkafka/rdkafka_mock.h>
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <map>
+#include <set>
 #include <utility>
 
 namespace tdm {
@@ -88,9 +90,42 @@ class KafkaProducer final : public Producer {
   std::string last_error_;
 };
 
+// Partitions taken from this consumer by a rebalance, noted by the rebalance
+// callback (which librdkafka runs inside rd_kafka_consumer_poll).
+struct Revocations {
+  std::set<std::pair<std::string, int32_t>> revoked;
+};
+
+void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                 rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (cooperative) {
+      rd_kafka_error_t* e = rd_kafka_incremental_assign(rk, partitions);
+      if (e != nullptr) rd_kafka_error_destroy(e);
+    } else {
+      rd_kafka_assign(rk, partitions);
+    }
+    return;
+  }
+  if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    auto* r = static_cast<Revocations*>(opaque);
+    for (int i = 0; i < partitions->cnt; ++i) {
+      r->revoked.insert({partitions->elems[i].topic, partitions->elems[i].partition});
+    }
+  }
+  if (cooperative) {
+    rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk, partitions);
+    if (e != nullptr) rd_kafka_error_destroy(e);
+  } else {
+    rd_kafka_assign(rk, nullptr);
+  }
+}
+
 class KafkaConsumer final : public Consumer {
  public:
-  explicit KafkaConsumer(rd_kafka_t* rk) : rk_(rk) {}
+  KafkaConsumer(rd_kafka_t* rk, std::unique_ptr<Revocations> revocations)
+      : rk_(rk), revocations_(std::move(revocations)) {}
   ~KafkaConsumer() override {
     rd_kafka_consumer_close(rk_);
     rd_kafka_destroy(rk_);
@@ -98,6 +133,7 @@ class KafkaConsumer final : public Consumer {
 
   Result<std::vector<Message>> Poll(size_t max, std::chrono::milliseconds timeout) override {
     std::vector<Message> out;
+    revocations_->revoked.clear();  // only revocations during this call matter
     const auto deadline = Clock::now() + timeout;
     while (out.size() < max) {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -123,6 +159,15 @@ class KafkaConsumer final : public Consumer {
       if (m->payload) msg.value.assign(static_cast<const char*>(m->payload), m->len);
       rd_kafka_message_destroy(m);
       out.push_back(std::move(msg));
+    }
+    // A partition revoked while this batch was gathered now belongs to
+    // another member, which starts from the last committed offset: its
+    // messages are left to it, so that no two members work on one host.
+    if (!revocations_->revoked.empty()) {
+      std::erase_if(out, [&](const Message& m) {
+        return revocations_->revoked.count({m.topic, m.partition}) > 0;
+      });
+      revocations_->revoked.clear();
     }
     return out;
   }
@@ -150,6 +195,7 @@ class KafkaConsumer final : public Consumer {
 
  private:
   rd_kafka_t* rk_;
+  std::unique_ptr<Revocations> revocations_;
 };
 
 class MockCluster final : public EmbeddedKafka {
@@ -216,6 +262,9 @@ Result<std::unique_ptr<Consumer>> MakeKafkaConsumer(const KafkaConfig& config,
                                  {"fetch.wait.max.ms", "25"},
                                  {"topic.metadata.refresh.interval.ms", "2000"}});
   if (!s.ok()) return s;
+  auto revocations = std::make_unique<Revocations>();
+  rd_kafka_conf_set_rebalance_cb(conf.get(), &OnRebalance);
+  rd_kafka_conf_set_opaque(conf.get(), revocations.get());
   auto rk = NewHandle(RD_KAFKA_CONSUMER, std::move(conf));
   if (!rk.ok()) return rk.status();
   rd_kafka_poll_set_consumer(*rk);
@@ -225,7 +274,7 @@ Result<std::unique_ptr<Consumer>> MakeKafkaConsumer(const KafkaConfig& config,
   }
   rd_kafka_resp_err_t err = rd_kafka_subscribe(*rk, list);
   rd_kafka_topic_partition_list_destroy(list);
-  auto consumer = std::unique_ptr<Consumer>(new KafkaConsumer(*rk));
+  auto consumer = std::unique_ptr<Consumer>(new KafkaConsumer(*rk, std::move(revocations)));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Status::Unavailable(std::string("kafka subscribe: ") + rd_kafka_err2str(err));
   }
