@@ -1,106 +1,591 @@
 #include "tdm/crawler/extract.h"
 
-#include <gumbo.h>
-
 #include <algorithm>
+#include <array>
 #include <chrono>
-#include <csetjmp>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <initializer_list>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "extract_candidates.h"
+#include "extract_tags.h"
+#include "html_tokenizer.h"
 #include "paging.h"
 
 namespace tdm::crawler {
 namespace {
 
-// ---- Memory and time. Gumbo 0.10's gumbo_destroy_output() frees the tree
-// recursively and overflows the stack on deep documents, so every block Gumbo
-// allocates is kept on an intrusive list and freed here in one loop. Gumbo's
-// tree building walks the open-element stack per tag, so hostile nesting costs
-// O(depth^2) (100k nested <div>s: ~20 s); Allocate() checks a deadline and
-// abandons the parse with longjmp. Gumbo holds no resource but this memory,
-// so abandoning it is safe.
-class GumboArena {
- public:
-  explicit GumboArena(std::chrono::steady_clock::time_point deadline) : deadline_(deadline) {
-    head_.prev = head_.next = &head_;
-  }
-  GumboArena(const GumboArena&) = delete;
-  GumboArena& operator=(const GumboArena&) = delete;
-  ~GumboArena() {
-    for (Header* h = head_.next; h != &head_;) {
-      Header* next = h->next;
-      std::free(h);
-      h = next;
-    }
-  }
-
-  static void* Allocate(void* arena, size_t size) {
-    auto* self = static_cast<GumboArena*>(arena);
-    if (++self->allocations_ % 64 == 0 && std::chrono::steady_clock::now() > self->deadline_) {
-      std::longjmp(self->escape_, 1);
-    }
-    auto* h = static_cast<Header*>(std::malloc(sizeof(Header) + size));
-    if (h == nullptr) return nullptr;
-    h->prev = &self->head_;
-    h->next = self->head_.next;
-    h->next->prev = h;
-    self->head_.next = h;
-    return h + 1;
-  }
-
-  static void Deallocate(void* /*arena*/, void* ptr) {
-    if (ptr == nullptr) return;
-    Header* h = static_cast<Header*>(ptr) - 1;
-    h->prev->next = h->next;
-    h->next->prev = h->prev;
-    std::free(h);
-  }
-
-  std::jmp_buf& escape() { return escape_; }  // set by ParseWithBudget()
-
- private:
-  struct alignas(std::max_align_t) Header {
-    Header* prev;
-    Header* next;
-  };
-  Header head_;
-  std::chrono::steady_clock::time_point deadline_;
-  uint64_t allocations_ = 0;
-  std::jmp_buf escape_;
-};
-
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 bool OneOf(std::string_view name, std::initializer_list<std::string_view> names) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-// Runs Gumbo; nullptr when the arena's deadline cut the parse short. Kept free
-// of C++ objects so that the longjmp from GumboArena::Allocate skips no
-// destructor (the condition under which setjmp/longjmp is defined in C++).
-GumboOutput* ParseWithBudget(const GumboOptions& options, std::string_view html,
-                             GumboArena& arena) {
-  if (setjmp(arena.escape()) != 0) return nullptr;
-  return gumbo_parse_with_options(&options, html.data(), html.size());
+uint64_t NameHash(std::string_view name) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a
+  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return h;
 }
+
+constexpr int kInherit = -2;  // Open::own_anchor of elements that are not <a>
+
+// One element on the open-element stack, with the context its content gets.
+struct Open {
+  uint64_t name = 0;  // NameHash() of the lowercase tag name
+  const TagInfo* info = nullptr;
+  uint32_t serial = 0;
+  int own_anchor = kInherit;  // an <a>: its AnchorSignals index, or -1 without href
+  int anchor = -1;            // innermost linking <a> around the content
+  uint16_t marker_level = 0;  // open markers (td, object, template ...) at or below it
+  bool self_pager = false;    // its class/id MarksPager(), or it is an HTML <nav>
+  bool in_pager = false;
+  bool foreign = false;          // an svg/math element
+  bool content_foreign = false;  // its children are svg/math, not HTML
+  bool head_noscript = false;    // <noscript> before <body>: holds head elements only
+
+  uint16_t flags() const { return info == nullptr ? 0 : info->flags; }
+  TagId id() const { return info == nullptr ? TagId::kOther : info->id; }
+};
+
+// The HTML <a> in the list of active formatting elements: after an implicit
+// close (</div>, </li>, <li> ... while it is open) the next text or inline
+// start tag reopens a copy of it, as HTML's "reconstruct the active formatting
+// elements" does, until </a>, a new <a> or its marker's end removes it.
+struct ActiveAnchor {
+  bool present = false;
+  bool open = false;  // it (or its latest copy) is on the stack
+  uint32_t serial = 0;
+  uint16_t marker_level = 0;
+  std::vector<std::pair<std::string, std::string>> attributes;
+  size_t attribute_count = 0;
+};
+
+// A reduced HTML tree construction over HtmlTokenizer's tokens: enough of the
+// open-element stack to know, for each element and text, its innermost <a>,
+// whether a pager or <nav> encloses it, and whether its parent is a
+// <picture>. See "Differences from Gumbo" in extract.h for what it leaves out.
+class TreeModel {
+ public:
+  // Deeper nesting drops the oldest half of the stack (but the root): every
+  // entry carries its inherited context, so deeper content loses nothing;
+  // only end tags for the dropped elements are then ignored.
+  static constexpr size_t kMaxDepth = 512;
+
+  TreeModel(std::string_view html, Collected& st) : tokenizer_(html), st_(st) {
+    Open root;
+    root.name = NameHash("html");
+    root.info = FindTag("html");
+    stack_.reserve(kMaxDepth);
+    stack_.push_back(root);
+  }
+
+  // False when `deadline` passed first.
+  bool Run(std::chrono::steady_clock::time_point deadline) {
+    for (uint32_t tokens = 1;; ++tokens) {
+      if (tokens % 4096 == 0 && std::chrono::steady_clock::now() > deadline) return false;
+      const HtmlToken& t = tokenizer_.Next();
+      const bool drop_lf = drop_lf_;
+      drop_lf_ = false;
+      const bool title_pending = title_pending_;
+      title_pending_ = false;
+      switch (t.type) {
+        case HtmlToken::Type::kEof:
+          return true;
+        case HtmlToken::Type::kText:
+          Text(t, drop_lf, title_pending);
+          break;
+        case HtmlToken::Type::kStartTag:
+          StartTag(t);
+          break;
+        case HtmlToken::Type::kEndTag:
+          EndTag(t);
+          break;
+      }
+    }
+  }
+
+ private:
+  Open& top() { return stack_.back(); }
+
+  void Text(const HtmlToken& t, bool drop_lf, bool title_pending) {
+    std::string_view raw = t.text;
+    if (drop_lf && !raw.empty() && (raw[0] == '\n' || raw[0] == '\r')) {
+      raw.remove_prefix(raw.starts_with("\r\n") ? 2 : 1);
+    }
+    if (raw.empty()) return;
+    if (!body_started_ || top().head_noscript) {
+      if (raw.find_first_not_of(" \t\n\f\r") != std::string_view::npos) {
+        body_started_ = true;
+        if (top().head_noscript) Pop();
+      }
+    }
+    TextKind kind = t.text_kind;
+    if (kind == TextKind::kData) {
+      if (top().content_foreign) {
+        kind = TextKind::kRcdata;  // NUL becomes U+FFFD there instead of vanishing
+      } else if (raw.find_first_not_of('\0') != std::string_view::npos) {
+        Reconstruct();
+      }
+    }
+    if (title_pending && kind == TextKind::kRcdata) {
+      std::string decoded;
+      DecodeHtmlText(raw, kind, decoded);
+      st_.title = CollapseTitle(decoded);
+    }
+    const int anchor = top().anchor;
+    if (anchor < 0) return;
+    AnchorSignals& signals = st_.anchors[anchor];
+    if (signals.text_overflow) return;
+    text_.clear();
+    DecodeHtmlText(raw, kind, text_, AnchorSignals::kMaxText - signals.text.size());
+    signals.AppendText(text_);
+  }
+
+  void StartTag(const HtmlToken& t) {
+    const TagInfo* info = FindTag(t.name);
+    TagId id = info == nullptr ? TagId::kOther : info->id;
+    if (top().content_foreign) {
+      bool breakout =
+          (info != nullptr && (info->flags & kBreakout)) ||
+          (id == TagId::kFont &&
+           (t.Find("color") != nullptr || t.Find("face") != nullptr || t.Find("size") != nullptr));
+      if (!breakout) {
+        Insert(t, info, /*foreign=*/true);
+        return;
+      }
+      while (stack_.size() > 1 && top().foreign) Pop();
+    }
+    if (id == TagId::kImage) {
+      info = FindTag("img");
+      id = TagId::kImg;
+    }
+    if (top().head_noscript &&
+        !OneOf(t.name, {"link", "meta", "noframes", "style", "basefont", "bgsound"})) {
+      Pop();
+    }
+    if (!body_started_ &&
+        !OneOf(t.name, {"html", "head", "base", "basefont", "bgsound", "link", "meta", "noframes",
+                        "script", "style", "template", "title", "noscript"})) {
+      body_started_ = true;
+    }
+    const uint16_t flags = info == nullptr ? 0 : info->flags;
+    switch (id) {
+      case TagId::kHtml:
+      case TagId::kBody:
+        // Their attributes go to the one html/body element: a pager class
+        // there covers what follows.
+        if (MarksPagerAttr(t)) stack_.front().in_pager = true;
+        return;
+      case TagId::kHead:
+        return;
+      case TagId::kLi:
+        CloseListItem({TagId::kLi});
+        break;
+      case TagId::kDd:
+      case TagId::kDt:
+        CloseListItem({TagId::kDd, TagId::kDt});
+        break;
+      case TagId::kButton:
+        if (const int i = FindInScope(t.name, TagId::kOther); i > 0) PopTo(i);
+        break;
+      case TagId::kOption:
+      case TagId::kOptgroup:
+        if (top().id() == TagId::kOption) Pop();
+        break;
+      case TagId::kA:
+        CloseActiveAnchor();
+        break;
+      default:
+        break;
+    }
+    if ((flags & kClosesP) || id == TagId::kLi || id == TagId::kDd || id == TagId::kDt) {
+      if (const int i = FindInScope("p", TagId::kButton); i > 0) PopTo(i);
+    }
+    if ((flags & kHeading) && (top().flags() & kHeading)) Pop();
+    if (!(flags & kNoReconstruct)) Reconstruct();
+    Insert(t, info, /*foreign=*/id == TagId::kSvg || id == TagId::kMath);
+  }
+
+  static bool MarksPagerAttr(const HtmlToken& t) {
+    const std::string_view* cls = t.Find("class");
+    const std::string_view* id = t.Find("id");
+    return (cls != nullptr && MarksPager(*cls)) || (id != nullptr && MarksPager(*id));
+  }
+
+  // What ExtractLinksReference()'s VisitElement() does for an element, then
+  // the element goes on the stack unless it is void.
+  void Insert(const HtmlToken& t, const TagInfo* info, bool foreign, bool clone = false) {
+    const Open& parent = top();
+    const TagId id = info == nullptr ? TagId::kOther : info->id;
+    const bool html = !foreign;
+    Open e;
+    e.name = NameHash(t.name);
+    e.info = info;
+    e.self_pager = MarksPagerAttr(t) || (html && id == TagId::kNav);
+    e.in_pager = parent.in_pager || e.self_pager;
+    e.foreign = foreign;
+    e.content_foreign = foreign && id != TagId::kForeignObject && id != TagId::kDesc &&
+                        id != TagId::kTitle && id != TagId::kMathText;
+    e.marker_level = parent.marker_level + ((html && (e.flags() & kMarker)) ? 1 : 0);
+    e.head_noscript = html && !body_started_ && t.name == "noscript";
+    const std::string_view* href = t.Find("href");
+    switch (id) {
+      case TagId::kBase:
+        if (html && href != nullptr && !st_.base_href) st_.base_href = std::string(*href);
+        break;
+      case TagId::kTitle:
+        if (html && !st_.title_seen) {
+          st_.title_seen = true;
+          title_pending_ = true;
+        }
+        break;
+      case TagId::kA:
+      case TagId::kArea:
+        e.own_anchor = -1;  // an <a> without href does not link what is inside it
+        if (href != nullptr) {
+          const std::string_view* label = t.Find("aria-label");
+          const std::string_view* title = t.Find("title");
+          const std::string_view* rel = t.Find("rel");
+          const bool paging = (rel != nullptr && IsPagingRel(*rel)) ||
+                              (label != nullptr && IsPagingText(*label)) ||
+                              (title != nullptr && IsPagingText(*title));
+          e.own_anchor = st_.AddAnchor(*href, paging, e.in_pager);
+        }
+        if (html && id == TagId::kA) AddCursors(t);
+        break;
+      case TagId::kButton:
+      case TagId::kDiv:
+      case TagId::kSpan:
+      case TagId::kLi:
+        if (html) AddCursors(t);
+        break;
+      case TagId::kLink:
+        if (const std::string_view* rel = t.Find("rel");
+            href != nullptr && rel != nullptr && IsPagingRel(*rel)) {
+          st_.AddPagingLink(*href);
+        }
+        break;
+      case TagId::kImg:
+        AddImage(t, parent.anchor);
+        break;
+      case TagId::kSource:
+        if (parent.id() == TagId::kPicture) {
+          if (const std::string_view* v = t.Find("srcset")) st_.AddSrcset(*v, "picture-source");
+          if (const std::string_view* v = t.Find("data-srcset")) st_.AddSrcset(*v, "lazy");
+        }
+        break;
+      case TagId::kMeta: {
+        const std::string_view* key = t.Find("property");
+        if (key == nullptr) key = t.Find("name");
+        const std::string_view* content = t.Find("content");
+        if (key != nullptr && content != nullptr && IsOgImageKey(*key)) {
+          st_.AddImage(*content, "og:image");
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    if (foreign ? t.self_closing : (e.flags() & kVoid)) return;
+    if (html && info != nullptr) {
+      if (info->raw != RawMode::kNone) tokenizer_.SetRawMode(info->raw, info->name);
+      drop_lf_ = (info->flags & kDropLf) != 0;
+    }
+    e.anchor = e.own_anchor != kInherit ? e.own_anchor : parent.anchor;
+    Push(e);
+    tokenizer_.set_cdata_allowed(e.content_foreign);
+    if (html && id == TagId::kA) {
+      active_.present = active_.open = true;
+      active_.serial = top().serial;
+      active_.marker_level = top().marker_level;
+      if (!clone) SaveAttributes(t);
+    }
+  }
+
+  void AddCursors(const HtmlToken& t) {
+    // First of duplicate attributes only; cursor attributes are data-*.
+    for (size_t i = 0; i < t.attributes.size(); ++i) {
+      const HtmlAttribute& a = t.attributes[i];
+      if (!a.name.starts_with("data-")) continue;
+      bool duplicate = false;
+      for (size_t j = 0; j < i && !duplicate; ++j) duplicate = t.attributes[j].name == a.name;
+      if (!duplicate) st_.AddCursor(a.name, a.value);
+    }
+  }
+
+  void AddImage(const HtmlToken& t, int anchor) {
+    if (anchor >= 0) st_.anchors[anchor].has_image = true;
+    if (const std::string_view* v = t.Find("src")) st_.AddImage(*v, "img-src");
+    if (const std::string_view* v = t.Find("srcset")) st_.AddSrcset(*v, "srcset");
+    if (const std::string_view* v = t.Find("data-src")) st_.AddImage(*v, "data-src");
+    if (const std::string_view* v = t.Find("data-srcset")) st_.AddSrcset(*v, "lazy");
+    for (std::string_view name : {"data-original", "data-lazy-src", "data-url"}) {
+      if (const std::string_view* v = t.Find(name)) st_.AddImage(*v, "lazy");
+    }
+  }
+
+  void SaveAttributes(const HtmlToken& t) {
+    const size_t n = std::min(t.attributes.size(), size_t{64});
+    if (active_.attributes.size() < n) active_.attributes.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      active_.attributes[i].first.assign(t.attributes[i].name);
+      active_.attributes[i].second.assign(t.attributes[i].value);
+    }
+    active_.attribute_count = n;
+  }
+
+  // "Reconstruct the active formatting elements", for the <a> only.
+  void Reconstruct() {
+    if (!active_.present || active_.open || active_.marker_level != top().marker_level ||
+        top().content_foreign) {
+      return;
+    }
+    clone_.type = HtmlToken::Type::kStartTag;
+    clone_.name = "a";
+    clone_.self_closing = false;
+    clone_.attributes.clear();
+    for (size_t i = 0; i < active_.attribute_count; ++i) {
+      clone_.attributes.push_back({active_.attributes[i].first, active_.attributes[i].second});
+    }
+    Insert(clone_, FindTag("a"), /*foreign=*/false, /*clone=*/true);
+  }
+
+  // A new <a> while one is active: the adoption agency closes the old one.
+  void CloseActiveAnchor() {
+    if (!active_.present || active_.marker_level != top().marker_level) return;
+    if (active_.open) CloseAnchorElement();
+    active_.present = false;
+  }
+
+  void EndTag(const HtmlToken& t) {
+    const TagInfo* info = FindTag(t.name);
+    const TagId id = info == nullptr ? TagId::kOther : info->id;
+    const uint16_t flags = info == nullptr ? 0 : info->flags;
+    if (top().head_noscript) {
+      if (t.name == "noscript" || t.name == "br") Pop();
+      return;
+    }
+    if (top().foreign) {
+      // Foreign content: close back to a foreign element of that name.
+      const uint64_t name = NameHash(t.name);
+      for (size_t i = stack_.size() - 1; i > 0 && stack_[i].foreign; --i) {
+        if (stack_[i].name == name) {
+          PopTo(i);
+          return;
+        }
+      }
+    }
+    switch (id) {
+      case TagId::kHead:
+        body_started_ = true;  // "after head": a <noscript> now goes to <body>
+        return;
+      case TagId::kHtml:
+      case TagId::kBody:
+        return;
+      case TagId::kBr:
+        Reconstruct();  // </br> acts as <br>
+        return;
+      case TagId::kA:
+        if (active_.present && active_.marker_level == top().marker_level) {
+          if (active_.open) CloseAnchorElement();
+          active_.present = false;
+          return;
+        }
+        break;
+      case TagId::kP:
+        if (const int i = FindInScope("p", TagId::kButton); i > 0) PopTo(i);
+        return;
+      case TagId::kLi:
+        if (const int i = FindInScope("li", TagId::kLi); i > 0) PopTo(i);
+        return;
+      default:
+        break;
+    }
+    if (flags & kFormatting) {
+      if (const int i = FindInScope(t.name, TagId::kOther); i > 0) CloseFormatting(i);
+      return;
+    }
+    if (flags & kHeading) {
+      for (size_t i = stack_.size() - 1; i > 0 && !(stack_[i].flags() & kScope); --i) {
+        if (stack_[i].flags() & kHeading) {
+          PopTo(i);
+          return;
+        }
+      }
+      return;
+    }
+    if (flags & kBlockEnd) {
+      if (const int i = FindInScope(t.name, TagId::kOther); i > 0) PopTo(i);
+      return;
+    }
+    // Any other end tag: the nearest element of that name, unless a special
+    // element comes first.
+    const uint64_t name = NameHash(t.name);
+    for (size_t i = stack_.size() - 1; i > 0; --i) {
+      if (stack_[i].name == name) {
+        PopTo(i);
+        return;
+      }
+      if (stack_[i].flags() & kSpecial) return;
+    }
+  }
+
+  // Index of the nearest element called `name` in scope, or -1. `extra`:
+  // kButton (button scope), kLi (list item scope) or kOther (default scope).
+  int FindInScope(std::string_view name, TagId extra) {
+    // Deep stacks of <div>s would otherwise be walked for every <div>.
+    if (name == "p" && counts_[static_cast<size_t>(TagId::kP)] == 0) return -1;
+    if (name == "li" && counts_[static_cast<size_t>(TagId::kLi)] == 0) return -1;
+    if (name == "button" && counts_[static_cast<size_t>(TagId::kButton)] == 0) return -1;
+    const uint64_t hash = NameHash(name);
+    for (size_t i = stack_.size() - 1; i > 0; --i) {
+      const Open& e = stack_[i];
+      if (e.name == hash && !e.foreign) return static_cast<int>(i);
+      if ((e.flags() & kScope) || e.foreign) return -1;
+      if (extra == TagId::kButton && e.id() == TagId::kButton) return -1;
+      if (extra == TagId::kLi && (e.name == NameHash("ul") || e.name == NameHash("ol"))) {
+        return -1;
+      }
+    }
+    return -1;
+  }
+
+  // <li> closes an open li (<dd>/<dt> a dd or dt) unless a special element
+  // other than address, div and p comes first.
+  void CloseListItem(std::initializer_list<TagId> ids) {
+    if (std::all_of(ids.begin(), ids.end(),
+                    [&](TagId id) { return counts_[static_cast<size_t>(id)] == 0; })) {
+      return;
+    }
+    for (size_t i = stack_.size() - 1; i > 0; --i) {
+      const Open& e = stack_[i];
+      if (std::find(ids.begin(), ids.end(), e.id()) != ids.end()) {
+        PopTo(i);
+        return;
+      }
+      if ((e.flags() & kSpecial) && e.id() != TagId::kDiv && e.id() != TagId::kP &&
+          e.name != NameHash("address")) {
+        return;
+      }
+    }
+  }
+
+  // The adoption agency for the active <a>, which is open: with no special
+  // element inside it the <a> and everything inside close; otherwise (the
+  // "furthest block" case) the block stays open, moved out of the <a>.
+  void CloseAnchorElement() {
+    size_t i = stack_.size() - 1;
+    while (i > 0 && stack_[i].serial != active_.serial) --i;
+    if (i == 0) {  // dropped by the depth cap: close what was opened after it
+      if (std::none_of(stack_.begin() + 1, stack_.end(),
+                       [](const Open& e) { return e.flags() & kSpecial; })) {
+        PopTo(1);
+      }
+      active_.open = false;
+      return;
+    }
+    CloseFormatting(i);
+  }
+
+  // The adoption agency for the formatting element stack_[i]. Each round
+  // looks for a "furthest block" (special element) above the formatting
+  // element: with none, everything from it up closes (a closed <a> stays
+  // active and reopens later); with one, the block stays open, moved out,
+  // and the ordinary elements between are dropped; then the next round works
+  // on the copy of the formatting element made inside the block (not kept
+  // here: it carries no link context), up to the spec's 8 rounds.
+  void CloseFormatting(size_t i) {
+    bool copy = false;  // rounds after the first: the copy sits just above stack_[i]
+    for (int round = 0; round < 8; ++round) {
+      size_t block = i + 1;
+      while (block < stack_.size() && !(stack_[block].flags() & kSpecial)) ++block;
+      if (block == stack_.size()) {
+        PopTo(copy ? i + 1 : i);
+        return;
+      }
+      size_t out = copy ? i + 1 : i;
+      size_t new_block = 0;
+      for (size_t k = out; k < stack_.size(); ++k) {
+        const bool keep = k >= block || (k > i && (stack_[k].flags() & kFormatting));
+        if (!keep) {
+          if (stack_[k].serial == active_.serial) active_.open = false;
+          Count(stack_[k], -1);
+          continue;
+        }
+        if (k == block) new_block = out;
+        stack_[out++] = stack_[k];
+      }
+      stack_.resize(out);
+      Recompute(i);
+      i = new_block;
+      copy = true;
+    }
+  }
+
+  // Context of stack_[from..] after elements below them were removed.
+  void Recompute(size_t from) {
+    for (size_t k = std::max<size_t>(from, 1); k < stack_.size(); ++k) {
+      const Open& parent = stack_[k - 1];
+      Open& e = stack_[k];
+      e.in_pager = parent.in_pager || e.self_pager;
+      e.anchor = e.own_anchor != kInherit ? e.own_anchor : parent.anchor;
+      e.marker_level = parent.marker_level + ((!e.foreign && (e.flags() & kMarker)) ? 1 : 0);
+    }
+    AfterPop();
+  }
+
+  void Count(const Open& e, int delta) { counts_[static_cast<size_t>(e.id())] += delta; }
+
+  void Push(Open& e) {
+    if (stack_.size() >= kMaxDepth) {
+      const auto first = stack_.begin() + 1, last = first + kMaxDepth / 2;
+      for (auto it = first; it != last; ++it) Count(*it, -1);
+      stack_.erase(first, last);
+    }
+    e.serial = ++serial_;
+    Count(e, +1);
+    stack_.push_back(e);
+  }
+
+  void Pop() {
+    if (stack_.size() <= 1) return;
+    if (top().serial == active_.serial) active_.open = false;
+    Count(top(), -1);
+    stack_.pop_back();
+    AfterPop();
+  }
+
+  void PopTo(size_t i) {  // pops stack_[i] and everything above it
+    while (stack_.size() > std::max<size_t>(i, 1)) {
+      if (top().serial == active_.serial) active_.open = false;
+      Count(top(), -1);
+      stack_.pop_back();
+    }
+    AfterPop();
+  }
+
+  void AfterPop() {
+    // Closing a marker clears the formatting elements opened after it.
+    if (active_.present && active_.marker_level > top().marker_level) active_.present = false;
+    tokenizer_.set_cdata_allowed(top().content_foreign);
+  }
+
+  HtmlTokenizer tokenizer_;
+  Collected& st_;
+  std::vector<Open> stack_;
+  uint32_t serial_ = 0;
+  std::array<int, static_cast<size_t>(TagId::kTitle) + 1> counts_{};  // open elements by TagId
+  ActiveAnchor active_;
+  HtmlToken clone_;   // a reopened <a>
+  std::string text_;  // decoded text, reused
+  bool drop_lf_ = false;
+  bool title_pending_ = false;
+  bool body_started_ = false;  // a start tag or text that belongs in <body> was seen
+};
 
 }  // namespace
 
@@ -136,297 +621,6 @@ std::vector<SrcsetCandidate> ParseSrcset(std::string_view s) {
   }
 }
 
-namespace {
-
-// ---- Tree walk.
-
-// kAnchor: page or image by extension; kCursor: a query parameter to set on
-// the page URL.
-enum class Kind { kPage, kImage, kAnchor, kCursor };
-
-struct Candidate {
-  std::string ref;  // as written; for kCursor the cursor value
-  Kind kind;
-  const char* how;           // ImageRef::how should it be an image
-  int anchor = -1;           // index of its <a> or <area> in WalkState::anchors
-  bool paging = false;       // a paging link whatever its anchor says
-  std::string_view param{};  // kCursor: the query parameter
-};
-
-// Where an element sits, handed from parent to children.
-struct Context {
-  int anchor = -1;  // innermost <a href> around it, in WalkState::anchors
-  bool in_nav = false;
-  bool in_pager = false;
-};
-
-struct WalkState {
-  std::vector<Candidate> candidates;
-  std::vector<AnchorSignals> anchors;
-  std::optional<std::string> base_href;  // first <base href>
-  bool title_seen = false;
-  std::string title;
-};
-
-const char* Attr(const GumboElement& el, const char* name) {
-  const GumboAttribute* attr = gumbo_get_attribute(&el.attributes, name);
-  return attr == nullptr ? nullptr : attr->value;
-}
-
-void AddAttr(const GumboElement& el, const char* name, Kind kind, const char* how, WalkState& st) {
-  if (const char* value = Attr(el, name)) {
-    st.candidates.push_back({.ref = value, .kind = kind, .how = how});
-  }
-}
-
-void AddSrcset(const GumboElement& el, const char* name, const char* how, WalkState& st) {
-  const char* value = Attr(el, name);
-  if (value == nullptr) return;
-  for (SrcsetCandidate& c : ParseSrcset(value)) {
-    st.candidates.push_back({.ref = std::move(c.url), .kind = Kind::kImage, .how = how});
-  }
-}
-
-// <a> and <area>: the href as a candidate, and AnchorSignals that the walk fills
-// in with the text and images found inside; ctx.anchor becomes it.
-void AddAnchor(const GumboElement& el, Context& ctx, WalkState& st) {
-  const char* href = Attr(el, "href");
-  ctx.anchor = -1;  // an <a> without href does not link what is inside it
-  if (href == nullptr) return;
-  const char* label = Attr(el, "aria-label");
-  const char* title = Attr(el, "title");
-  AnchorSignals& anchor = st.anchors.emplace_back();
-  anchor.paging = ctx.in_nav || IsPagingRel(Attr(el, "rel")) ||
-                  (label != nullptr && IsPagingText(label)) ||
-                  (title != nullptr && IsPagingText(title));
-  anchor.in_pager = ctx.in_pager;
-  ctx.anchor = static_cast<int>(st.anchors.size() - 1);
-  st.candidates.push_back(
-      {.ref = href, .kind = Kind::kAnchor, .how = "a-href", .anchor = ctx.anchor});
-}
-
-// "Load older" controls without an href (see FindCursorAttribute()).
-void AddCursors(const GumboElement& el, WalkState& st) {
-  for (unsigned i = 0; i < el.attributes.length; ++i) {
-    const auto* attr = static_cast<const GumboAttribute*>(el.attributes.data[i]);
-    const std::optional<CursorAttribute> cursor = FindCursorAttribute(attr->name);
-    if (!cursor) continue;
-    if (cursor->is_url) {
-      st.candidates.push_back(
-          {.ref = attr->value, .kind = Kind::kAnchor, .how = "a-href", .paging = true});
-    } else {
-      // A longer value is refused anyway; one byte more than allowed tells.
-      st.candidates.push_back(
-          {.ref = std::string(std::string_view(attr->value).substr(0, kMaxCursorLength + 1)),
-           .kind = Kind::kCursor,
-           .how = "",
-           .paging = true,
-           .param = cursor->param});
-    }
-  }
-}
-
-// Gumbo 0.10 has no GUMBO_TAG_PICTURE; unknown tags keep their source text.
-bool IsPicture(const GumboNode* node) {
-  if (node == nullptr || node->type != GUMBO_NODE_ELEMENT) return false;
-  const GumboElement& el = node->v.element;
-  if (el.tag != GUMBO_TAG_UNKNOWN || el.original_tag.length == 0) return false;
-  GumboStringPiece name = el.original_tag;
-  gumbo_tag_from_original_text(&name);
-  return Lower(std::string_view(name.data, name.length)) == "picture";
-}
-
-void CollectTitle(const GumboElement& el, WalkState& st) {
-  st.title_seen = true;
-  std::string raw;
-  for (unsigned i = 0; i < el.children.length; ++i) {
-    const auto* child = static_cast<const GumboNode*>(el.children.data[i]);
-    if (child->type == GUMBO_NODE_TEXT || child->type == GUMBO_NODE_WHITESPACE)
-      raw += child->v.text.text;
-  }
-  for (char c : raw) {
-    if (st.title.size() >= 1024) break;
-    if (!IsSpace(c)) {
-      st.title.push_back(c);
-    } else if (!st.title.empty() && st.title.back() != ' ') {
-      st.title.push_back(' ');
-    }
-  }
-  if (!st.title.empty() && st.title.back() == ' ') st.title.pop_back();
-}
-
-// `ctx`: on entry where the element sits; on return what its children inherit.
-void VisitElement(const GumboNode* node, Context& ctx, WalkState& st) {
-  const GumboElement& el = node->v.element;
-  const bool html = el.tag_namespace == GUMBO_NAMESPACE_HTML;
-  if (!ctx.in_pager && (MarksPager(Attr(el, "class")) || MarksPager(Attr(el, "id")))) {
-    ctx.in_pager = true;
-  }
-  switch (el.tag) {
-    case GUMBO_TAG_BASE:
-      if (const char* href = Attr(el, "href"); html && href != nullptr && !st.base_href) {
-        st.base_href = href;
-      }
-      break;
-    case GUMBO_TAG_TITLE:
-      if (html && !st.title_seen) CollectTitle(el, st);
-      break;
-    case GUMBO_TAG_A:
-    case GUMBO_TAG_AREA:
-      AddAnchor(el, ctx, st);
-      if (html && el.tag == GUMBO_TAG_A) AddCursors(el, st);
-      break;
-    case GUMBO_TAG_BUTTON:
-    case GUMBO_TAG_DIV:
-    case GUMBO_TAG_SPAN:
-    case GUMBO_TAG_LI:
-      if (html) AddCursors(el, st);
-      break;
-    case GUMBO_TAG_NAV:
-      if (html) ctx.in_nav = true;
-      break;
-    case GUMBO_TAG_LINK:
-      if (const char* href = Attr(el, "href"); href != nullptr && IsPagingRel(Attr(el, "rel"))) {
-        st.candidates.push_back({.ref = href, .kind = Kind::kPage, .how = "", .paging = true});
-      }
-      break;
-    case GUMBO_TAG_IMG:
-      if (ctx.anchor >= 0) st.anchors[ctx.anchor].has_image = true;
-      AddAttr(el, "src", Kind::kImage, "img-src", st);
-      AddSrcset(el, "srcset", "srcset", st);
-      AddAttr(el, "data-src", Kind::kImage, "data-src", st);
-      AddSrcset(el, "data-srcset", "lazy", st);
-      for (const char* name : {"data-original", "data-lazy-src", "data-url"}) {
-        AddAttr(el, name, Kind::kImage, "lazy", st);
-      }
-      break;
-    case GUMBO_TAG_SOURCE:
-      if (IsPicture(node->parent)) {
-        AddSrcset(el, "srcset", "picture-source", st);
-        AddSrcset(el, "data-srcset", "lazy", st);
-      }
-      break;
-    case GUMBO_TAG_META: {
-      const char* key = Attr(el, "property");
-      if (key == nullptr) key = Attr(el, "name");
-      if (key != nullptr && OneOf(Lower(key), {"og:image", "og:image:url", "og:image:secure_url",
-                                               "twitter:image", "twitter:image:src"})) {
-        AddAttr(el, "content", Kind::kImage, "og:image", st);
-      }
-      break;
-    }
-    default:
-      break;
-  }
-}
-
-// Pre-order, document order, with an explicit stack; each entry carries the
-// context its parent handed down.
-void Walk(const GumboNode* root, WalkState& st) {
-  struct Frame {
-    const GumboNode* node;
-    Context ctx;
-  };
-  std::vector<Frame> stack{{root, Context{}}};
-  while (!stack.empty()) {
-    auto [node, ctx] = stack.back();
-    stack.pop_back();
-    const GumboVector* children = nullptr;
-    switch (node->type) {
-      case GUMBO_NODE_DOCUMENT:
-        children = &node->v.document.children;
-        break;
-      case GUMBO_NODE_ELEMENT:
-      case GUMBO_NODE_TEMPLATE:
-        VisitElement(node, ctx, st);
-        children = &node->v.element.children;
-        break;
-      case GUMBO_NODE_TEXT:
-      case GUMBO_NODE_WHITESPACE:
-      case GUMBO_NODE_CDATA:
-        if (ctx.anchor >= 0) st.anchors[ctx.anchor].AppendText(node->v.text.text);
-        break;
-      default:
-        break;
-    }
-    if (children == nullptr) continue;
-    for (unsigned i = children->length; i-- > 0;) {
-      stack.push_back({static_cast<const GumboNode*>(children->data[i]), ctx});
-    }
-  }
-}
-
-// ---- Resolution.
-
-// Another scheme ("javascript:", "mailto:", "data:" ...): not ours to follow.
-bool HasForeignScheme(std::string_view ref) {
-  size_t i = 0;
-  while (i < ref.size() && static_cast<unsigned char>(ref[i]) <= 0x20) ++i;
-  const size_t start = i;
-  auto is_scheme_char = [&](char c) {
-    return IsAlpha(c) ||
-           (i > start && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.'));
-  };
-  while (i < ref.size() && is_scheme_char(ref[i])) ++i;
-  if (i == start || i >= ref.size() || ref[i] != ':') return false;
-  const std::string scheme = Lower(ref.substr(start, i - start));
-  return scheme != "http" && scheme != "https";
-}
-
-bool IsBlankOrFragment(std::string_view ref) {
-  for (char c : ref) {
-    if (c == '#') return true;
-    if (static_cast<unsigned char>(c) > 0x20) return false;
-  }
-  return true;
-}
-
-bool HasImageExtension(std::string_view path) {
-  const size_t dot = path.rfind('.');
-  if (dot == std::string_view::npos || path.find('/', dot) != std::string_view::npos) return false;
-  return OneOf(Lower(path.substr(dot)),
-               {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".avif"});
-}
-
-// The URL a candidate stands for; nullopt when it is skipped without counting.
-std::optional<Result<Url>> Target(const Candidate& c, const Url& base, const Url& page_url) {
-  if (c.kind == Kind::kCursor) {
-    if (c.ref.empty()) return std::nullopt;
-    return CursorUrl(page_url, c.param, c.ref);
-  }
-  if (IsBlankOrFragment(c.ref) || HasForeignScheme(c.ref)) return std::nullopt;
-  return base.Resolve(c.ref);
-}
-
-// Fills an Extracted's lists, each unique in first-seen order.
-class Lists {
- public:
-  explicit Lists(Extracted& out) : out_(out) {}
-
-  size_t size() const { return out_.pages.size() + out_.images.size(); }
-
-  void AddImage(std::string spec, const char* how) {
-    if (seen_images_.insert(spec).second) out_.images.push_back({std::move(spec), how});
-  }
-
-  void AddPage(const std::string& spec, bool paging, bool image_page) {
-    Add(spec, seen_pages_, out_.pages);
-    if (paging) Add(spec, seen_pagination_, out_.pagination);
-    if (image_page) Add(spec, seen_image_pages_, out_.image_pages);
-  }
-
- private:
-  static void Add(const std::string& spec, std::unordered_set<std::string>& seen,
-                  std::vector<std::string>& list) {
-    if (seen.insert(spec).second) list.push_back(spec);
-  }
-
-  Extracted& out_;
-  std::unordered_set<std::string> seen_pages_, seen_images_, seen_pagination_, seen_image_pages_;
-};
-
-}  // namespace
-
 Extracted ExtractLinks(std::string_view html, const Url& page_url, size_t max_links) {
   return ExtractLinks(html, page_url, ExtractOptions{.max_links = max_links});
 }
@@ -437,51 +631,13 @@ Extracted ExtractLinks(std::string_view html, const Url& page_url, const Extract
     html = html.substr(0, kMaxHtmlBytes);
     ++result.errors;
   }
-  WalkState st;
-  {
-    GumboArena arena(std::chrono::steady_clock::now() + opts.parse_budget);
-    GumboOptions options = kGumboDefaultOptions;
-    options.allocator = &GumboArena::Allocate;
-    options.deallocator = &GumboArena::Deallocate;
-    options.userdata = &arena;
-    options.max_errors = 0;  // each recorded error copies the open-element stack
-    const GumboOutput* output = ParseWithBudget(options, html, arena);
-    if (output == nullptr || output->document == nullptr) {
-      ++result.errors;
-      return result;
-    }
-    Walk(output->document, st);
-  }  // the arena frees the whole tree; gumbo_destroy_output() would recurse
-
-  Url base = page_url;
-  if (st.base_href) {
-    Result<Url> resolved = page_url.Resolve(*st.base_href);
-    if (resolved.ok()) {
-      base = std::move(resolved).value();
-    } else {
-      ++result.errors;
-    }
+  Collected st;
+  TreeModel model(html, st);
+  if (!model.Run(std::chrono::steady_clock::now() + opts.parse_budget)) {
+    ++result.errors;
+    return result;
   }
-  result.title = std::move(st.title);
-
-  Lists lists(result);
-  for (const Candidate& c : st.candidates) {
-    if (lists.size() >= opts.max_links) break;
-    std::optional<Result<Url>> url = Target(c, base, page_url);
-    if (!url) continue;
-    if (!url->ok()) {
-      ++result.errors;
-      continue;
-    }
-    std::string spec = (*url)->Spec();
-    if (c.kind == Kind::kImage || (c.kind == Kind::kAnchor && HasImageExtension((*url)->path()))) {
-      lists.AddImage(std::move(spec), c.how);
-      continue;
-    }
-    const AnchorSignals* anchor = c.anchor >= 0 ? &st.anchors[c.anchor] : nullptr;
-    lists.AddPage(spec, c.paging || (anchor != nullptr && anchor->IsPaging()),
-                  anchor != nullptr && anchor->has_image);
-  }
+  Finish(st, page_url, opts.max_links, result);
   return result;
 }
 

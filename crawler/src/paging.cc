@@ -107,9 +107,9 @@ bool IsPageNumber(std::string_view text) {
          std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool IsPagingRel(const char* rel) {
-  if (rel == nullptr) return false;
-  std::string_view v(rel);
+bool IsPagingRel(const char* rel) { return rel != nullptr && IsPagingRel(std::string_view(rel)); }
+
+bool IsPagingRel(std::string_view v) {
   while (!v.empty()) {
     while (!v.empty() && IsAsciiSpace(v.front())) v.remove_prefix(1);
     size_t end = 0;
@@ -134,8 +134,10 @@ bool AnchorSignals::IsPaging() const {
 }
 
 bool MarksPager(const char* value) {
-  if (value == nullptr) return false;
-  const std::string_view v(value);
+  return value != nullptr && MarksPager(std::string_view(value));
+}
+
+bool MarksPager(std::string_view v) {
   auto contains = [&](std::string_view needle) {
     return std::search(v.begin(), v.end(), needle.begin(), needle.end(),
                        [](char a, char b) { return AsciiLower(a) == b; }) != v.end();

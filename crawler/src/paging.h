@@ -32,12 +32,15 @@ bool IsPageNumber(std::string_view text);
 
 // True when a class or id attribute marks a pager container: it contains
 // "pag" (pagination, pager, pages, page-nav ...) or "nav-links" (WordPress),
-// case-insensitively. `value` may be null.
+// case-insensitively. `value` may be null. (A <nav> element is a pager
+// container too; the extractors check that themselves.)
 bool MarksPager(const char* value);
+bool MarksPager(std::string_view value);
 
 // True when a rel attribute (may be null) holds the token next, prev or
 // previous, case-insensitively.
 bool IsPagingRel(const char* rel);
+bool IsPagingRel(std::string_view rel);
 
 // What the tree walk learns about one <a href> or <area href> besides the
 // href, so that once past it the anchor can be told a paging link or not.
@@ -47,8 +50,8 @@ struct AnchorSignals {
 
   std::string text;            // text nodes inside, up to kMaxText bytes
   bool text_overflow = false;  // there was more text
-  bool paging = false;         // rel next/prev, paging aria-label or title, inside <nav>
-  bool in_pager = false;       // it or an ancestor MarksPager()
+  bool paging = false;         // rel next/prev, paging aria-label or title
+  bool in_pager = false;       // it or an ancestor MarksPager(), or inside a <nav>
   bool has_image = false;      // an <img> at any depth inside: a thumbnail link
 
   void AppendText(std::string_view more);
@@ -67,7 +70,7 @@ struct CursorAttribute {
   bool is_url = false;
 };
 
-// The attributes recognised (names as Gumbo reports them, lowercase):
+// The attributes recognised (names as the tokenizer reports them, lowercase):
 //   data-before, data-max-id       -> before=<value>
 //   data-after                     -> after=<value>
 //   data-cursor, data-next-cursor  -> cursor=<value>
