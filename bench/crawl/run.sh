@@ -4,7 +4,10 @@
 # site served by nginx on 127.0.0.1. About 2 minutes with the defaults.
 #
 # Usage: bench/crawl/run.sh [--pages=2000] [--seed=1] [--batches="32 256"]
-#                           [--only-tdm] [--perf]
+#                           [--repeat=5] [--only-tdm] [--perf]
+#   --repeat   timed crawls of the site per batch size (each a new crawl, same
+#              work); the median is reported, with the range (a 2,000-page
+#              crawl lasts under a second, so one run is noisy)
 #   --batches  TDM_CRAWLER_BATCH values to run tdm with, one crawl each
 #   --perf     also record an on-CPU profile of tdm's crawler with perf
 #              (linux-perf) during the last crawl and print its top symbols;
@@ -24,6 +27,7 @@ build="${BUILD_DIR:-$repo/build-crawl}"
 pages=2000
 seed=1
 batches="32 256"
+repeat=5
 only_tdm=0
 perf=0
 for arg in "$@"; do
@@ -31,6 +35,7 @@ for arg in "$@"; do
     --pages=*) pages="${arg#*=}" ;;
     --seed=*) seed="${arg#*=}" ;;
     --batches=*) batches="${arg#*=}" ;;
+    --repeat=*) repeat="${arg#*=}" ;;
     --only-tdm) only_tdm=1 ;;
     --perf) perf=1 ;;
     *) echo "run.sh: unknown argument $arg (see the header of $0)" >&2; exit 2 ;;
@@ -167,22 +172,29 @@ for batch in $batches; do
     perf record -q -F 999 -g -o "$tmp/perf.data" -p "$crawler_pid" >/dev/null 2>&1 &
     perf_pid=$!
   fi
-  crawl="$("$TDM" crawl --site "$site_id" | awk '{print $NF}')"
-  wait_crawl "$crawl" "$pages" 600
+  all_secs=()
+  for rep in $(seq "$repeat"); do
+    crawl="$("$TDM" crawl --site "$site_id" | awk '{print $NF}')"
+    wait_crawl "$crawl" "$pages" 600
+    # From the crawl's creation (before its seed is published) to the last page recorded.
+    read -r secs done_pages failed < <(sql "SELECT extract(epoch FROM max(u.updated_at) - c.started_at),
+          count(*) FILTER (WHERE u.state = 'done'), count(*) FILTER (WHERE u.state = 'failed')
+        FROM crawl_urls u JOIN crawls c ON c.id = u.crawl_id WHERE u.crawl_id = $crawl
+        GROUP BY c.started_at" | tr '|' ' ')
+    images="$(sql "SELECT count(*) FROM image_refs WHERE crawl_id = $crawl")"
+    [ "$failed" = 0 ] || echo "warning: tdm batch $batch: $failed page(s) failed" >&2
+    all_secs+=("$secs")
+  done
   ticks1="$(cpu_ticks "$crawler_pid")"
   if [ -n "${perf_pid:-}" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; perf_pid=""; fi
-  # From the crawl's creation (before its seed is published) to the last page recorded.
-  read -r secs done_pages failed < <(sql "SELECT extract(epoch FROM max(u.updated_at) - c.started_at),
-        count(*) FILTER (WHERE u.state = 'done'), count(*) FILTER (WHERE u.state = 'failed')
-      FROM crawl_urls u JOIN crawls c ON c.id = u.crawl_id WHERE u.crawl_id = $crawl
-      GROUP BY c.started_at" | tr '|' ' ')
-  images="$(sql "SELECT count(*) FROM image_refs WHERE crawl_id = $crawl")"
-  [ "$failed" = 0 ] || echo "warning: tdm batch $batch: $failed page(s) failed" >&2
+  sorted=($(printf '%s\n' "${all_secs[@]}" | sort -g))
+  secs="${sorted[$(( ${#sorted[@]} / 2 ))]}"
+  range="$(calc %.0f "$done_pages / ${sorted[-1]}")-$(calc %.0f "$done_pages / ${sorted[0]}")"
   rss="$(vm_hwm_mb "$crawler_pid")"
-  cpu="$(calc %.2f "($ticks1 - $ticks0) / $(getconf CLK_TCK)")"
-  echo "tdm (batch $batch): $done_pages pages, $images image refs, $(calc %.2f "$secs") s," \
-    "$(calc %.0f "$done_pages / $secs") pages/s, crawler CPU $cpu s" \
-    "($(calc %.0f "100 * $cpu / $secs")% of its core), peak RSS $rss MB"
+  cpu="$(calc %.2f "($ticks1 - $ticks0) / $(getconf CLK_TCK) / $repeat")"
+  echo "tdm (batch $batch): $done_pages pages, $images image refs, median of $repeat" \
+    "$(calc %.2f "$secs") s, $(calc %.0f "$done_pages / $secs") pages/s (range $range)," \
+    "crawler CPU $cpu s per crawl ($(calc %.0f "100 * $cpu / $secs")% of its core), peak RSS $rss MB"
   results+=("tdm (TDM_CRAWLER_BATCH=$batch)|$done_pages|$secs|$rss|$cpu")
   kill -TERM "$crawler_pid"
   for _ in $(seq 100); do kill -0 "$crawler_pid" 2>/dev/null || break; sleep 0.1; done

@@ -256,10 +256,12 @@ Status Crawler::ProcessAndRecord(ClaimedBatch& b, const std::vector<FetchRespons
   const size_t n = b.items.size();
   const size_t chunk = std::max<size_t>(16, (n + 3) / 4);
   std::future<Result<RecordedLinks>> recording;
+  std::vector<PageResult> in_flight;
   auto collect = [&]() -> Status {
     if (!recording.valid()) return Status::Ok();
     auto recorded = recording.get();
     if (!recorded.ok()) return recorded.status();
+    RememberLinks(in_flight);  // durable now
     return Publish(*recorded);
   };
   for (size_t begin = 0; begin < n; begin += chunk) {
@@ -274,14 +276,40 @@ Status Crawler::ProcessAndRecord(ClaimedBatch& b, const std::vector<FetchRespons
           !b.robots[i]->sitemaps().empty()) {
         AddSitemapPages(b.items[i], b.claims[i], *b.robots[i], &*b.outcomes[i]);
       }
+      ForgetKnownLinks(b.items[i].crawl_id, &*b.outcomes[i]);
       part.push_back({&b.items[i], &b.claims[i], &*b.outcomes[i]});
     }
     if (Status s = collect(); !s.ok()) return s;
+    in_flight = part;
     recording = std::async(std::launch::async,
                            [this, part = std::move(part)] { return store_.Record(part); });
   }
   if (Status s = collect(); !s.ok()) return s;
   return producer_.Flush(std::chrono::seconds(30));
+}
+
+namespace {
+std::string LinkKey(int64_t crawl_id, const std::string& url) {
+  return std::to_string(crawl_id) + '\n' + url;
+}
+}  // namespace
+
+void Crawler::ForgetKnownLinks(int64_t crawl_id, PageOutcome* o) const {
+  std::erase_if(o->new_pages, [&](const std::string& url) {
+    return recorded_links_.count(LinkKey(crawl_id, url)) > 0;
+  });
+}
+
+void Crawler::RememberLinks(const std::vector<PageResult>& pages) {
+  for (const PageResult& p : pages) {
+    // Links of a page at the depth cap were not added: a shallower page may
+    // still bring them.
+    if (p.claim->depth >= p.claim->site.max_depth) continue;
+    for (const std::string& url : p.outcome->new_pages) {
+      if (recorded_links_.size() >= config_.max_remembered_links) recorded_links_.clear();
+      recorded_links_.insert(LinkKey(p.item->crawl_id, url));
+    }
+  }
 }
 
 Status Crawler::Publish(const RecordedLinks& links) {

@@ -457,6 +457,36 @@ TEST_F(CrawlerTest, AnImagePageGivesItsImagesButNoLinks) {
   EXPECT_TRUE(store_.outcomes.at(view).ok);
 }
 
+TEST_F(CrawlerTest, LinksAlreadyRecordedForTheCrawlAreNotSentToTheStoreAgain) {
+  const std::string a = "http://leaks.example/forum/a.html",
+                    b = "http://leaks.example/forum/b.html";
+  fetcher_.Serve(a, 200, "text/html", R"(<a href="t/1.html">1</a><a href="t/2.html">2</a>)");
+  fetcher_.Serve(b, 200, "text/html", R"(<a href="t/1.html">1</a><a href="t/3.html">3</a>)");
+  ASSERT_TRUE(Crawl(a).ok());
+  ASSERT_TRUE(Crawl(b).ok());
+  EXPECT_EQ(store_.outcomes.at(b).new_pages,
+            std::vector<std::string>{"http://leaks.example/forum/t/3.html"});
+  // What the page offers is still judged on all its links.
+  EXPECT_EQ(
+      store_.outcomes.at(b).content_digest,
+      ContentDigest({"http://leaks.example/forum/t/1.html", "http://leaks.example/forum/t/3.html"},
+                    {}));
+}
+
+TEST_F(CrawlerTest, LinksOfAPageAtTheDepthCapAreNotRememberedAsRecorded) {
+  const std::string deep = "http://leaks.example/forum/deep.html";
+  const std::string shallow = "http://leaks.example/forum/shallow.html";
+  fetcher_.Serve(deep, 200, "text/html", R"(<a href="t/9.html">9</a>)");
+  fetcher_.Serve(shallow, 200, "text/html", R"(<a href="t/9.html">9</a>)");
+  store_.Queue(deep, 5);  // the site's max_depth: its links are not added
+  ASSERT_TRUE(
+      crawler_.HandleBatch({MessageOf(kFrontierTopic, FrontierItem{7, 1, deep, 5}.Encode())}).ok());
+  ASSERT_TRUE(Crawl(shallow).ok());
+  EXPECT_EQ(store_.outcomes.at(shallow).new_pages,
+            std::vector<std::string>{"http://leaks.example/forum/t/9.html"});
+  EXPECT_TRUE(Published(kFrontierTopic).count("http://leaks.example/forum/t/9.html"));
+}
+
 constexpr const char* kIndex = "http://leaks.example/forum/index.html";
 
 class RecrawlTest : public CrawlerTest {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "tdm/common/fetcher.h"
@@ -26,6 +27,7 @@ struct CrawlerConfig {
   size_t batch_size = 32;            // frontier messages fetched concurrently
   int64_t max_page_bytes = 5 << 20;  // larger pages are recorded as failed
   size_t max_links_per_page = 5000;
+  size_t max_remembered_links = 200000;  // see Crawler::recorded_links_ (~20 MB)
   FetcherOptions fetch;
   // Politeness per host (a site may override both, with a reason): at least
   // this long between the starts of two requests to a host, and at most this
@@ -129,6 +131,10 @@ class Crawler {
   // is not remembered.
   void NoteVisit(const PageClaim& claim, const FetchResponse& r, PageOutcome* o) const;
   Status Publish(const RecordedLinks& links);
+  // Drops from o->new_pages the links recorded_links_ holds for the crawl.
+  void ForgetKnownLinks(int64_t crawl_id, PageOutcome* o) const;
+  // Adds the links of pages whose Record is durable to recorded_links_.
+  void RememberLinks(const std::vector<PageResult>& pages);
   // The crawler-wide scope rules with the site's own patterns and limits.
   ScopeRules RulesFor(const SiteSettings& site) const;
   // The politeness budget of a page's host: the site's override, else the
@@ -143,6 +149,12 @@ class Crawler {
   void FetchMissingRobots(const std::vector<FrontierItem>& items,
                           const std::vector<PageClaim>& claims);
 
+  // Links this process has recorded for a crawl (crawl id, '\n', URL): they
+  // are in the crawl's frontier already (or past its page budget), so pages
+  // linking to them again need not send them to PostgreSQL. Most of a
+  // forum's links point to pages already known. Cleared when it reaches
+  // config_.max_remembered_links; main thread only.
+  std::unordered_set<std::string> recorded_links_;
   const CrawlerConfig& config_;
   CrawlStore& store_;
   Fetcher& fetcher_;
