@@ -95,6 +95,31 @@ TEST_F(Fetcher, ValidatorsComeBackAndAConditionalGetOfAnUnchangedPageIs304) {
   EXPECT_EQ(server_->not_modified_served(), 2);
 }
 
+TEST_F(Fetcher, RequestsAHostCannotTakeSoonEnoughComeBackDeferredUnfetched) {
+  FetcherOptions o;
+  o.max_host_wait = std::chrono::seconds(1);
+  auto f = MakeCurlFetcher(o);
+  HostGate::Policy slow;
+  slow.min_interval = std::chrono::milliseconds(700);
+  std::vector<FetchRequest> requests;
+  for (int i = 0; i < 4; ++i)
+    requests.push_back(Request(base_ + "/page.html", true, 1 << 20, "h", slow));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto rs = f->FetchAll(requests);
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // Starts at 0 and 0.7 s fit in the second allowed; 1.4 s and 2.1 s do not.
+  EXPECT_EQ(rs[0].http_status, 200);
+  EXPECT_EQ(rs[1].http_status, 200);
+  for (int i : {2, 3}) {
+    EXPECT_TRUE(rs[i].deferred) << i;
+    EXPECT_EQ(rs[i].status.code(), Status::Code::kUnavailable) << i;
+    EXPECT_GE(rs[i].retry_after, 1) << i;
+    EXPECT_EQ(rs[i].http_status, 0) << i;
+  }
+  EXPECT_EQ(server_->requests_served(), 2);
+  EXPECT_LT(took, 1.4) << "the batch did not wait for the deferred requests";
+}
+
 TEST_F(Fetcher, HeadersOverTheCapAreTooLarge) {
   auto r = Get("/fault/huge-headers.html");  // ~200 KiB of headers, over the default 128
   EXPECT_EQ(r.status.code(), Status::Code::kTooLarge) << r.status.ToString();

@@ -266,7 +266,7 @@ Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double time
       auto row = tx.exec_params1(
           "SELECT"
           " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state IN "
-          "('queued','fetching') AND retry_at IS NULL),"
+          "('queued','fetching') AND (retry_at IS NULL OR deferred)),"
           " (SELECT count(*) FROM image_refs WHERE crawl_id = $1 AND state = 'queued'),"
           " (SELECT count(*) FROM matches m JOIN sightings s ON s.id = m.sighting_id"
           "   LEFT JOIN takedown_items i ON i.match_id = m.id"
@@ -286,7 +286,7 @@ Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double time
           "   WHERE s.crawl_id = $1),"
           // Pages a busy or failing server made us retry later: not waited for.
           " (SELECT count(*) FROM crawl_urls WHERE crawl_id = $1 AND state = 'queued'"
-          "   AND retry_at IS NOT NULL)",
+          "   AND retry_at IS NOT NULL AND NOT deferred)",
           crawl_id);
       CrawlReport rep;
       rep.crawl_id = crawl_id;

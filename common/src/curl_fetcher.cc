@@ -242,6 +242,15 @@ class CurlFetcher final : public Fetcher {
         if (!r.host_key.empty()) {
           auto at = gate_.NextStart(r.host_key, r.politeness, now);
           if (!at) return false;  // at its concurrency limit: after a completion
+          if (*at - begin > options_.max_host_wait) {  // not in this batch: ask again later
+            FetchResponse& d = responses[i];
+            d.deferred = true;
+            d.retry_after =
+                std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(*at - now).count());
+            d.status = Status::Unavailable("host budget: it may be asked again in " +
+                                           std::to_string(d.retry_after) + " s");
+            return true;
+          }
           if (*at > now) {
             wake = std::min(wake, *at);
             return false;

@@ -66,6 +66,7 @@ class InMemoryCrawlStore final : public CrawlStore {
       pages[item.url].state = o.retry_after ? "queued" : o.ok ? "done" : "failed";
       pages[item.url].error = o.error;
       pages[item.url].retry_after = o.retry_after;
+      if (o.deferred) --pages[item.url].attempts;
       outcomes[item.url] = o;
       for (const auto& url : o.new_pages) {
         if (pages.count(url) || r.claim->depth >= site_.max_depth) continue;
@@ -455,6 +456,22 @@ TEST_F(CrawlerTest, AnImagePageGivesItsImagesButNoLinks) {
   EXPECT_EQ(Published(kImagesTopic), std::set<std::string>{"https://img.example/full/77.jpg"});
   EXPECT_TRUE(Published(kFrontierTopic).empty());
   EXPECT_TRUE(store_.outcomes.at(view).ok);
+}
+
+TEST_F(CrawlerTest, APageItsHostCouldNotTakeThisBatchWaitsWithoutSpendingAnAttempt) {
+  const std::string url = "http://leaks.example/forum/index.html";
+  fetcher_.Serve(url, 0, "", "");
+  fetcher_.Defer(url, 42);
+  store_.Queue(url, 0);
+  for (int i = 0; i < 5; ++i) {  // more often than max_attempts: never given up
+    ASSERT_TRUE(
+        crawler_.HandleBatch({MessageOf(kFrontierTopic, FrontierItem{7, 1, url, 0}.Encode())})
+            .ok());
+    EXPECT_EQ(store_.pages[url].state, "queued");
+    EXPECT_EQ(store_.pages[url].attempts, 0);
+    EXPECT_EQ(store_.pages[url].retry_after, std::chrono::seconds(42));
+  }
+  EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"deferred\"}"), 5);
 }
 
 TEST_F(CrawlerTest, LinksAlreadyRecordedForTheCrawlAreNotSentToTheStoreAgain) {

@@ -54,6 +54,13 @@ PageOutcome Crawler::Process(const FrontierItem& item, const PageClaim& claim,
   o.http_status = r.http_status;
   o.content_type = r.content_type;
   o.bytes = static_cast<int64_t>(r.body.size());
+  if (r.deferred) {  // the host's budget for this batch is spent: not an attempt
+    o.retry_after = std::chrono::seconds(std::max<int64_t>(1, r.retry_after));
+    o.deferred = true;
+    o.error = r.status.ToString();
+    metrics_.PageFailed("deferred");
+    return o;
+  }
   // Busy or failing servers and network failures are retried later, with
   // exponential backoff and jitter, or after the server's Retry-After.
   const bool transient = (!r.status.ok() && r.status.code() == Status::Code::kUnavailable) ||

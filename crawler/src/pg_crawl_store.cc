@@ -202,6 +202,7 @@ class PgCrawlStore final : public CrawlStore {
     std::vector<int> statuses;
     std::vector<double> retry;
     std::vector<std::string> urls, states, types, errors;
+    std::vector<int> given_back;  // a deferred page's claim was not an attempt
     for (const PageResult& p : pages) {
       const PageOutcome& o = *p.outcome;
       crawl_ids.push_back(p.item->crawl_id);
@@ -212,18 +213,21 @@ class PgCrawlStore final : public CrawlStore {
       bytes.push_back(o.bytes);
       errors.push_back(o.error);
       retry.push_back(o.retry_after ? static_cast<double>(o.retry_after->count()) : -1.0);
+      given_back.push_back(o.deferred ? 1 : 0);
     }
     tx.exec_params(
         "UPDATE crawl_urls u SET state = m.state, http_status = NULLIF(m.status, 0),"
         " content_type = NULLIF(m.ctype, ''), bytes = m.bytes, error = NULLIF(m.error, ''),"
         " retry_at = CASE WHEN m.retry < 0 THEN NULL"
-        "            ELSE now() + make_interval(secs => m.retry) END, updated_at = now()"
+        "            ELSE now() + make_interval(secs => m.retry) END, updated_at = now(),"
+        " attempts = greatest(0, u.attempts - m.given_back), deferred = m.given_back = 1"
         " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::bigint[],"
-        "             $7::text[], $8::float8[])"
-        "      AS m(crawl_id, url, state, status, ctype, bytes, error, retry)"
+        "             $7::text[], $8::float8[], $9::int[])"
+        "      AS m(crawl_id, url, state, status, ctype, bytes, error, retry, given_back)"
         " WHERE u.crawl_id = m.crawl_id AND u.url = m.url",
         PgNumberArray(crawl_ids), PgTextArray(urls), PgTextArray(states), PgNumberArray(statuses),
-        PgTextArray(types), PgNumberArray(bytes), PgTextArray(errors), PgNumberArray(retry));
+        PgTextArray(types), PgNumberArray(bytes), PgTextArray(errors), PgNumberArray(retry),
+        PgNumberArray(given_back));
   }
 
   // The site's history of every page fetched (site_pages): validators,

@@ -203,6 +203,13 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
     FetchResponse& r = responses[i];
     std::string error;
     std::string reason;
+    if (r.deferred) {
+      // The image host's budget for this batch is spent: the ref stays
+      // queued and the crawler's reconcile sweep hands it out again.
+      metrics_.ImageFailed("deferred");
+      spdlog::info("image {} (on {}): {}", item.image_url, item.page_url, r.status.ToString());
+      continue;
+    }
     if (!r.status.ok()) {
       error = r.status.ToString();
       reason = r.status.code() == Status::Code::kTooLarge  ? "too_large"

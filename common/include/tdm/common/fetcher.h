@@ -49,6 +49,11 @@ struct FetchResponse {
   int64_t retry_after = 0;   // seconds the server asked to wait (Retry-After); 0: none
   std::string etag;          // the final response's validators; empty: none sent
   std::string last_modified;
+  // Not fetched: its host's budget (politeness, or a 429/503 deferral) would
+  // have kept it waiting longer than FetcherOptions::max_host_wait. status is
+  // Unavailable and retry_after says when the host may take it; the caller
+  // should ask again then, without counting an attempt.
+  bool deferred = false;
   // Not ok when no usable response arrived: Refused (SSRF guard, scheme),
   // TooLarge (body or header cap), InvalidArgument (too many redirects: a loop),
   // Unavailable (DNS, connect, reset, timeout, too slow: may pass). A 404 is ok here, with
@@ -66,6 +71,11 @@ struct FetcherOptions {
   // abandoned (slow-loris servers), within total_timeout anyway.
   int low_speed_bytes = 256;
   std::chrono::seconds low_speed_time{10};
+  // A request whose host's budget would hold it longer than this after the
+  // FetchAll() call is not fetched but returned deferred, so that a batch
+  // never waits long on one slow host (a consumer that stops polling for
+  // minutes is dropped from its group).
+  std::chrono::seconds max_host_wait{30};
   // Response headers beyond this many bytes (per response, redirects each
   // counted on their own) abort the transfer as TooLarge. libcurl itself
   // refuses more than 300 KiB in all.
@@ -76,8 +86,9 @@ struct FetcherOptions {
 // Fetches URLs over HTTP(S). FetchAll() runs a batch concurrently, within each
 // host's politeness budget, and returns one response per request, in request
 // order. A host that answers 429 or 503 is deferred: no request to it starts
-// for its Retry-After (capped at an hour), else 5 s. Not thread-safe: one per
-// thread.
+// for its Retry-After (capped at an hour), else 5 s. A request that would wait
+// for its host longer than max_host_wait comes back deferred, unfetched. Not
+// thread-safe: one per thread.
 class Fetcher {
  public:
   virtual ~Fetcher() = default;

@@ -52,6 +52,12 @@ class ScriptedFetcher final : public Fetcher {
     table_[url] = std::move(r);
   }
   void SetRetryAfter(const std::string& url, int64_t seconds) { table_[url].retry_after = seconds; }
+  // The fetcher's host budget defers `url` (not fetched) for `seconds`.
+  void Defer(const std::string& url, int64_t seconds) {
+    table_[url].deferred = true;
+    table_[url].retry_after = seconds;
+    table_[url].status = Status::Unavailable("host budget (test)");
+  }
   void SetValidators(const std::string& url, std::string etag, std::string last_modified) {
     table_[url].etag = std::move(etag);
     table_[url].last_modified = std::move(last_modified);

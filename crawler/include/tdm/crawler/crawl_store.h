@@ -82,6 +82,10 @@ struct PageOutcome {
   // Set when the page is to be fetched again later (429, 5xx, a network
   // failure) rather than failed: it stays queued this long.
   std::optional<std::chrono::seconds> retry_after;
+  // Not fetched because its host's budget was spent for this batch (see
+  // FetchResponse::deferred): queued again for retry_after, and this claim's
+  // attempt is given back.
+  bool deferred = false;
   std::vector<std::string> new_pages;    // in scope, depth + 1, not yet filtered for duplicates
   std::vector<std::string> index_pages;  // those of new_pages reached by pagination
   std::vector<std::string> image_pages;  // those of new_pages a thumbnail links to, out of scope
