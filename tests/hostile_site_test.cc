@@ -164,11 +164,14 @@ TEST(HostileSite, SessionCookieOpensMembersOnlyPagesAndIsNeverLogged) {
       << "without the session the members' page is forbidden";
 
   const std::string secret = "tdm-test-session=1; other=s3cr3t-value";
-  auto session = Tdm(stack.home(), {"site", "session", open_site.LastWord(), "--cookie", secret,
-                                    "--header", "X-Forum-Token: t0k3n-value"});
+  auto session =
+      Tdm(stack.home(), {"site", "session", open_site.LastWord(), "--cookie", secret, "--header",
+                         "X-Forum-Token: t0k3n-value", "--header", "Authorization: Bearer b34r3r"});
   ASSERT_EQ(session.exit_code, 0) << session.out;
-  EXPECT_NE(session.out.find("session: header X-Forum-Token set, cookie set"), std::string::npos)
+  EXPECT_NE(session.out.find("session: headers X-Forum-Token, Authorization set, cookie set"),
+            std::string::npos)
       << session.out;
+  EXPECT_EQ(count("SELECT array_length(headers, 1) FROM site_secrets"), 2);
   auto second = Tdm(stack.home(), {"crawl", "--site", open_site.LastWord(), "--wait"});
   ASSERT_EQ(second.exit_code, 0) << second.out;
   EXPECT_EQ(count("SELECT count(*) FROM crawl_urls WHERE crawl_id = " + second.LastWord() +
@@ -178,6 +181,7 @@ TEST(HostileSite, SessionCookieOpensMembersOnlyPagesAndIsNeverLogged) {
   const std::string logs = stack.Logs() + session.out + second.out;
   EXPECT_EQ(logs.find("s3cr3t-value"), std::string::npos) << "the cookie was logged";
   EXPECT_EQ(logs.find("t0k3n-value"), std::string::npos) << "the header was logged";
+  EXPECT_EQ(logs.find("b34r3r"), std::string::npos) << "the header was logged";
   server.Stop();
 }
 

@@ -43,6 +43,14 @@ std::optional<std::string> Args::Get(const std::string& flag) const {
   return last;
 }
 
+std::vector<std::string> Args::GetAll(const std::string& flag) const {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : values_) {
+    if (k == flag) out.push_back(v);
+  }
+  return out;
+}
+
 Result<int64_t> Args::GetId(const std::string& flag) const {
   auto v = Get(flag);
   if (!v) return Status::InvalidArgument(flag + " is required");

@@ -19,7 +19,8 @@ class Args {
                             const std::set<std::string>& value_flags,
                             const std::set<std::string>& switches);
 
-  std::optional<std::string> Get(const std::string& flag) const;
+  std::optional<std::string> Get(const std::string& flag) const;   // the last one given
+  std::vector<std::string> GetAll(const std::string& flag) const;  // every one, in order
   bool Has(const std::string& flag) const { return switches_.count(flag) > 0; }
   const std::vector<std::string>& positional() const { return positional_; }
   Result<int64_t> GetId(const std::string& flag) const;  // required positive integer

@@ -51,7 +51,7 @@ data
   site robots ID (--ignore --reason TEXT | --obey)   robots.txt is honoured unless overridden
   site scope ID [--include "P ..."] [--exclude "P ..."]  path patterns, '*' and final '$';
                                           none given: clears them
-  site session ID [--header "Name: value"] [--cookie "a=1; b=2"]
+  site session ID [--header "Name: value"]... [--cookie "a=1; b=2"]
                                           for pages behind a login; secrets, never shown;
                                           neither given: clears it
   site limits ID [--max-depth N] [--max-pages N] [--max-url-length N] [--max-params N]
@@ -237,8 +237,7 @@ int SiteScope(const Home& home, const Args& a) {
 int SiteSession(const Home& home, const Args& a) {
   auto id = OneId(a, "site id");
   if (!id.ok()) return Fail(id);
-  auto now =
-      SetSiteSession(home, *id, a.Get("--header").value_or(""), a.Get("--cookie").value_or(""));
+  auto now = SetSiteSession(home, *id, a.GetAll("--header"), a.Get("--cookie").value_or(""));
   if (!now.ok()) return Fail(now);
   std::cout << "session: " << *now << "; site " << *id << "\n";
   return 0;

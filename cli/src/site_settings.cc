@@ -62,38 +62,45 @@ Result<std::string> SetSiteScope(const Home& home, int64_t site_id,
          " exclude pattern(s)";
 }
 
-Result<std::string> SetSiteSession(const Home& home, int64_t site_id, const std::string& header,
+Result<std::string> SetSiteSession(const Home& home, int64_t site_id,
+                                   const std::vector<std::string>& headers,
                                    const std::string& cookie) {
-  for (const std::string* v : {&header, &cookie}) {
-    if (v->find_first_of("\r\n") != std::string::npos) {
+  std::string names;  // what is printed: the header names only
+  for (const std::string& h : headers) {
+    const size_t colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      return Status::InvalidArgument("--header must look like \"Name: value\"");
+    }
+    names += (names.empty() ? "" : ", ") + h.substr(0, colon);
+  }
+  for (const std::string& v : headers) {
+    if (v.find_first_of("\r\n") != std::string::npos) {
       return Status::InvalidArgument("a session value may not contain a line break");
     }
   }
-  const size_t colon = header.find(':');
-  if (!header.empty() && (colon == std::string::npos || colon == 0)) {
-    return Status::InvalidArgument("--header must look like \"Name: value\"");
+  if (cookie.find_first_of("\r\n") != std::string::npos) {
+    return Status::InvalidArgument("a session value may not contain a line break");
   }
   auto stored = InStackDb(home, [&](pqxx::work& tx) {
     if (tx.exec_params("SELECT 1 FROM sites WHERE id = $1", site_id).empty()) return false;
-    if (header.empty() && cookie.empty()) {
+    if (headers.empty() && cookie.empty()) {
       tx.exec_params("DELETE FROM site_secrets WHERE site_id = $1", site_id);
     } else {
       tx.exec_params(
           "INSERT INTO site_secrets (site_id, headers, cookie) VALUES ($1, $2::text[], $3)"
           " ON CONFLICT (site_id) DO UPDATE SET headers = EXCLUDED.headers,"
           " cookie = EXCLUDED.cookie, updated_at = now()",
-          site_id,
-          PgTextArray(header.empty() ? std::vector<std::string>{}
-                                     : std::vector<std::string>{header}),
-          cookie);
+          site_id, PgTextArray(headers), cookie);
     }
     return true;
   });
   if (!stored.ok()) return stored.status();
   if (!*stored) return Status::NotFound("site " + std::to_string(site_id));
-  if (header.empty() && cookie.empty()) return std::string("no session");
-  return std::string(header.empty() ? "" : "header " + header.substr(0, colon) + " set") +
-         (header.empty() || cookie.empty() ? "" : ", ") + (cookie.empty() ? "" : "cookie set");
+  if (headers.empty() && cookie.empty()) return std::string("no session");
+  std::string out;
+  if (!headers.empty()) out = (headers.size() == 1 ? "header " : "headers ") + names + " set";
+  if (!cookie.empty()) out += (out.empty() ? "" : ", ") + std::string("cookie set");
+  return out;
 }
 
 Result<std::string> SetSiteRobots(const Home& home, int64_t site_id, bool obey,

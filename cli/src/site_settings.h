@@ -40,12 +40,13 @@ Result<std::string> SetSiteScope(const Home& home, int64_t site_id,
                                  const std::vector<std::string>& include,
                                  const std::vector<std::string>& exclude);
 
-// Stores a site's session (a request header "Name: value" and/or a cookie)
-// for pages behind a login; secrets, never printed or logged. Both empty
+// Stores a site's session (request headers "Name: value" and/or a cookie)
+// for pages behind a login; secrets, never printed or logged. None given
 // clears it. Errors: InvalidArgument for a header without "Name: value" or
 // with a line break; NotFound for an unknown site. Returns what is stored,
 // without the values.
-Result<std::string> SetSiteSession(const Home& home, int64_t site_id, const std::string& header,
+Result<std::string> SetSiteSession(const Home& home, int64_t site_id,
+                                   const std::vector<std::string>& headers,
                                    const std::string& cookie);
 
 // A site's crawl limits: page and depth caps and trap limits. Unset fields
