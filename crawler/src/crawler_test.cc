@@ -474,6 +474,19 @@ TEST_F(CrawlerTest, APageItsHostCouldNotTakeThisBatchWaitsWithoutSpendingAnAttem
   EXPECT_EQ(Counter("tdm_crawler_page_failures_total{reason=\"deferred\"}"), 5);
 }
 
+TEST_F(CrawlerTest, TheSitesSessionGoesWithItsPageRequestsOnly) {
+  store_.site().session_headers = {"X-Forum-Token: t0k3n", "Authorization: Bearer b"};
+  store_.site().session_cookie = "sid=s3cr3t";
+  fetcher_.Serve("http://leaks.example/forum/index.html", 200, "text/html", "<p>x</p>");
+  ASSERT_TRUE(Crawl("http://leaks.example/forum/index.html").ok());
+  ASSERT_EQ(fetcher_.requests_seen.size(), 2u);  // robots.txt, then the page
+  EXPECT_TRUE(fetcher_.requests_seen[0].headers.empty());
+  EXPECT_TRUE(fetcher_.requests_seen[0].cookie.empty());
+  EXPECT_EQ(fetcher_.requests_seen[1].headers,
+            (std::vector<std::string>{"X-Forum-Token: t0k3n", "Authorization: Bearer b"}));
+  EXPECT_EQ(fetcher_.requests_seen[1].cookie, "sid=s3cr3t");
+}
+
 TEST_F(CrawlerTest, LinksAlreadyRecordedForTheCrawlAreNotSentToTheStoreAgain) {
   const std::string a = "http://leaks.example/forum/a.html",
                     b = "http://leaks.example/forum/b.html";
