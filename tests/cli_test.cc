@@ -253,3 +253,126 @@ TEST_F(Cli, HashListsRoundTripInThreatExchangeFormats) {
 
 }  // namespace
 }  // namespace tdm::testing
+
+namespace tdm::testing {
+namespace {
+
+// The takedown lifecycle through the CLI, on requests written straight into
+// PostgreSQL (drafting from matches is the pipeline tests' part).
+class CliTakedowns : public Cli {
+ protected:
+  int64_t Draft(const std::string& host, const std::string& missing) {
+    pqxx::connection c(stack_->dsn());
+    pqxx::work tx(c);
+    subject_ = tx.exec1(
+                     "INSERT INTO subjects (name, email, phone, postal_address) VALUES"
+                     " ('Lifecycle Person', 'p@example.org', '+1 555 0100', '1 Main St')"
+                     " RETURNING id")[0]
+                   .as<int64_t>();
+    const int64_t id =
+        tx.exec_params1(
+              "INSERT INTO takedowns (subject_id, host, missing) VALUES ($1, $2, $3::text[])"
+              " RETURNING id",
+              subject_, host, missing)[0]
+            .as<int64_t>();
+    tx.exec_params(
+        "INSERT INTO takedown_events (takedown_id, to_status, note) VALUES ($1, 'draft', 'test')",
+        id);
+    tx.commit();
+    return id;
+  }
+  int64_t subject_ = 0;
+};
+
+TEST_F(CliTakedowns, ApprovalIsRefusedWhileARequiredDetailIsMissingNamingIt) {
+  const int64_t id = Draft("gaps.example", "{\"postal address\",\"telephone\"}");
+  auto r = Tdm(home(), {"takedowns", "approve", std::to_string(id)});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.out.find("cannot be approved: it still needs postal address, telephone"),
+            std::string::npos)
+      << r.out;
+  auto list = Tdm(home(), {"takedowns", "list", "--status", "draft", "--json"});
+  EXPECT_NE(list.out.find("\"id\": " + std::to_string(id)), std::string::npos) << list.out;
+}
+
+TEST_F(CliTakedowns, EveryMoveIsRecordedWithWhoAndWhyAndOnlyAllowedMovesHappen) {
+  const int64_t id = Draft("moves.example", "{}");
+  const std::string sid = std::to_string(id);
+  auto wrong = Tdm(home(), {"takedowns", "mark", sid, "removed", "--reason", "too early"});
+  EXPECT_NE(wrong.exit_code, 0);
+  EXPECT_NE(wrong.out.find("is draft: it can move to approved, withdrawn, not removed"),
+            std::string::npos)
+      << wrong.out;
+  auto no_reason = Tdm(home(), {"takedowns", "mark", sid, "withdrawn"});
+  EXPECT_NE(no_reason.out.find("--reason is required"), std::string::npos) << no_reason.out;
+
+  auto approve = Tdm(home(), {"takedowns", "approve", sid, "--by", "legal-anna"});
+  ASSERT_EQ(approve.exit_code, 0) << approve.out;
+  EXPECT_NE(approve.out.find("draft -> approved by legal-anna"), std::string::npos) << approve.out;
+  for (const auto& [to, why] : std::vector<std::pair<std::string, std::string>>{
+           {"sent", "sent from the legal team's mailbox"},
+           {"overdue", "no answer in 48 hours"},
+           {"escalated", "to the hosting provider's abuse desk"},
+           {"removed", "all URLs answer 404"}}) {
+    auto m = Tdm(home(), {"takedowns", "mark", sid, to, "--reason", why, "--by", "legal-anna"});
+    ASSERT_EQ(m.exit_code, 0) << m.out;
+  }
+  auto after = Tdm(home(), {"takedowns", "mark", sid, "escalated", "--reason", "again"});
+  EXPECT_NE(after.out.find("is removed: it can move to none (final)"), std::string::npos)
+      << after.out;
+
+  auto history = Tdm(home(), {"takedowns", "history", sid});
+  ASSERT_EQ(history.exit_code, 0) << history.out;
+  std::string flat;  // the table with runs of spaces as one
+  for (char ch : history.out) {
+    if (ch != ' ' || flat.empty() || flat.back() != ' ') flat += ch;
+  }
+  size_t at = 0;
+  for (const char* step :
+       {"- -> draft tdm test", "draft -> approved legal-anna approved by legal-anna",
+        "approved -> sent legal-anna sent from the legal team's mailbox",
+        "sent -> overdue legal-anna no answer in 48 hours",
+        "overdue -> escalated legal-anna to the hosting provider's abuse desk",
+        "escalated -> removed legal-anna all URLs answer 404"}) {
+    at = flat.find(step, at);
+    ASSERT_NE(at, std::string::npos) << step << " in order in:\n" << history.out;
+  }
+  auto removed = Tdm(home(), {"takedowns", "list", "--status", "removed", "--subject",
+                              std::to_string(subject_), "--json"});
+  EXPECT_NE(removed.out.find("\"status\": \"removed\""), std::string::npos) << removed.out;
+  EXPECT_NE(removed.out.find("\"regimes\": ["), std::string::npos) << removed.out;
+  EXPECT_NE(removed.out.find("\"items\": []"), std::string::npos) << removed.out;
+}
+
+TEST_F(CliTakedowns, HistoryIsAppendOnlyYetGoesWithAnErasedSubject) {
+  const int64_t id = Draft("history.example", "{}");
+  pqxx::connection c(stack_->dsn());
+  for (const char* sql :
+       {"UPDATE takedown_events SET note = 'rewritten'", "DELETE FROM takedown_events"}) {
+    pqxx::work tx(c);
+    EXPECT_THROW(tx.exec(sql), pqxx::sql_error) << sql;
+  }
+  {
+    // One draft per (subject, host); an approved request beside a new draft is fine.
+    pqxx::work tx(c);
+    EXPECT_THROW(tx.exec_params("INSERT INTO takedowns (subject_id, host) VALUES ($1, $2)",
+                                subject_, "history.example"),
+                 pqxx::sql_error);
+  }
+  ASSERT_EQ(Tdm(home(), {"takedowns", "approve", std::to_string(id)}).exit_code, 0);
+  {
+    pqxx::work tx(c);
+    tx.exec_params("INSERT INTO takedowns (subject_id, host) VALUES ($1, $2)", subject_,
+                   "history.example");
+    tx.commit();
+  }
+  auto erased = Tdm(home(), {"subject", "delete", std::to_string(subject_)});
+  ASSERT_EQ(erased.exit_code, 0) << erased.out;
+  pqxx::work tx(c);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM takedown_events WHERE takedown_id = $1", id)[0]
+                .as<int>(),
+            0);
+}
+
+}  // namespace
+}  // namespace tdm::testing

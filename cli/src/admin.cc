@@ -323,60 +323,6 @@ Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double time
   }
 }
 
-Result<std::string> ListTakedowns(const Home& home, bool as_json) {
-  return InStackDb(home, [&](pqxx::work& tx) {
-    auto rows = tx.exec(
-        "SELECT t.id, t.subject_id, t.host, t.status, count(i.id),"
-        " to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-        " array_to_string(t.missing, ', ')"
-        " FROM takedowns t LEFT JOIN takedown_items i ON i.takedown_id = t.id"
-        " GROUP BY t.id ORDER BY t.id");
-    if (as_json) {
-      json out = json::array();
-      for (const auto& r : rows) {
-        out.push_back({{"id", r[0].as<int64_t>()},
-                       {"subject", r[1].as<int64_t>()},
-                       {"host", r[2].as<std::string>()},
-                       {"status", r[3].as<std::string>()},
-                       {"items", r[4].as<int64_t>()},
-                       {"created_at", r[5].as<std::string>()},
-                       {"missing", r[6].as<std::string>()}});
-      }
-      return out.dump(2) + "\n";
-    }
-    std::string out = Pad("ID", 6) + Pad("SUBJECT", 9) + Pad("STATUS", 9) + Pad("ITEMS", 7) +
-                      Pad("HOST", 24) + "STILL NEEDED\n";
-    for (const auto& r : rows) {
-      out += Pad(r[0].as<std::string>(), 6) + Pad(r[1].as<std::string>(), 9) +
-             Pad(r[3].as<std::string>(), 9) + Pad(r[4].as<std::string>(), 7) +
-             Pad(r[2].as<std::string>(), 24) + r[6].as<std::string>() + "\n";
-    }
-    out += std::to_string(rows.size()) + " takedown request(s)\n";
-    return out;
-  });
-}
-
-Result<std::string> ShowTakedown(const Home& home, int64_t id) {
-  auto text = InStackDb(home, [&](pqxx::work& tx) -> std::optional<std::string> {
-    auto t = tx.exec_params(
-        "SELECT status, host, subject_line, body, array_to_string(missing, ', ')"
-        " FROM takedowns WHERE id = $1",
-        id);
-    if (t.empty()) return std::nullopt;
-    std::string out = "Takedown request " + std::to_string(id) + " (" + t[0][0].as<std::string>() +
-                      ") to " + t[0][1].as<std::string>() + "\n";
-    if (!t[0][4].as<std::string>().empty()) {
-      out += "Still needed before sending: " + t[0][4].as<std::string>() + "\n";
-    }
-    out += "Subject: " + t[0][2].as<std::string>() + "\n\n" + t[0][3].as<std::string>();
-    if (!out.empty() && out.back() != '\n') out += "\n";
-    return out;
-  });
-  if (!text.ok()) return text.status();
-  if (!text->has_value()) return Status::NotFound("takedown " + std::to_string(id));
-  return **text;
-}
-
 Result<std::vector<int64_t>> ListTakedownIdsForSubject(const Home& home, int64_t subject_id) {
   return InStackDb(home, [&](pqxx::work& tx) {
     std::vector<int64_t> out;

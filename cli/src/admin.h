@@ -67,8 +67,6 @@ Result<int64_t> StartCrawl(const Home& home, int64_t site_id);
 // drafted, or with Unavailable after `timeout_s`.
 Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double timeout_s);
 
-Result<std::string> ListTakedowns(const Home& home, bool json);
-Result<std::string> ShowTakedown(const Home& home, int64_t takedown_id);
 Result<std::vector<int64_t>> ListTakedownIdsForSubject(const Home& home, int64_t subject_id);
 
 }  // namespace tdm::cli

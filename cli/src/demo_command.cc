@@ -7,6 +7,7 @@
 #include "face_profiles.h"
 #include "matches.h"
 #include "site_settings.h"
+#include "takedowns.h"
 #include "tdm/demo/leak_site.h"
 #include "tdm/demo/static_server.h"
 

@@ -18,6 +18,7 @@
 #include "service_commands.h"
 #include "site_settings.h"
 #include "stack.h"
+#include "takedowns.h"
 #include "tdm/common/metrics.h"
 #include "tdm/common/pg.h"
 #include "tdm/crawler/recrawl.h"
@@ -66,8 +67,13 @@ data
   matches list [--subject ID] [--status pending_review|confirmed|rejected] [--json]
   matches confirm ID...                   only confirmed matches are drafted into requests
   matches reject ID...
-  takedowns list [--json]
+  takedowns list [--status S] [--subject ID] [--site ID] [--json]
   takedowns show ID
+  takedowns approve ID [--by NAME] [--reason TEXT]   refused while a required detail is missing
+  takedowns mark ID STATUS --reason TEXT [--by NAME]  acknowledged, removed, partially_removed,
+                                          rejected, overdue, escalated, draft (back for
+                                          changes), withdrawn: as the lifecycle allows
+  takedowns history ID                    every move: when, from, to, who, why
 
 hashes (ThreatExchange / python-threatexchange PDQ formats)
   hash [--json] FILE|DIR...               file, pdq, quality, sha256, md5 of each image
@@ -391,7 +397,24 @@ int HashesExport(const Home& home, const Args& a) {
 }
 
 int TakedownsList(const Home& home, const Args& a) {
-  auto text = ListTakedowns(home, a.Has("--json"));
+  TakedownFilter filter;
+  if (auto status = a.Get("--status")) {
+    filter.status = notifier::ParseStatus(*status);
+    if (!filter.status) {
+      std::string names;
+      for (auto s : notifier::AllStatuses())
+        names += std::string(names.empty() ? "" : "|") + notifier::StatusName(s);
+      return Fail(Status::InvalidArgument("--status must be " + names));
+    }
+  }
+  for (const auto& [flag, field] :
+       {std::pair{"--subject", &filter.subject_id}, std::pair{"--site", &filter.site_id}}) {
+    if (!a.Get(flag)) continue;
+    auto id = a.GetId(flag);
+    if (!id.ok()) return Fail(id);
+    *field = *id;
+  }
+  auto text = ListTakedowns(home, a.Has("--json"), filter);
   if (!text.ok()) return Fail(text);
   std::cout << *text;
   return 0;
@@ -401,6 +424,43 @@ int TakedownsShow(const Home& home, const Args& a) {
   auto id = OneId(a, "takedown id");
   if (!id.ok()) return Fail(id);
   auto text = ShowTakedown(home, *id);
+  if (!text.ok()) return Fail(text);
+  std::cout << *text << "takedown " << *id << "\n";
+  return 0;
+}
+
+int TakedownsApprove(const Home& home, const Args& a) {
+  auto id = OneId(a, "takedown id");
+  if (!id.ok()) return Fail(id);
+  const std::string actor = ActorName(a.Get("--by"));
+  auto moved = MoveTakedown(home, *id, notifier::TakedownStatus::kApproved, actor,
+                            a.Get("--reason").value_or("approved by " + actor));
+  if (!moved.ok()) return Fail(moved);
+  std::cout << *moved << "\n";
+  return 0;
+}
+
+int TakedownsMark(const Home& home, const Args& a) {
+  if (a.positional().size() != 2) {
+    return Fail(Status::InvalidArgument("give a takedown id and the status it reached"));
+  }
+  auto id = ParseId(a.positional()[0], "takedown id");
+  if (!id.ok()) return Fail(id);
+  auto to = notifier::ParseStatus(a.positional()[1]);
+  if (!to) {
+    return Fail(Status::InvalidArgument("unknown status '" + a.positional()[1] + "'"));
+  }
+  auto moved =
+      MoveTakedown(home, *id, *to, ActorName(a.Get("--by")), a.Get("--reason").value_or(""));
+  if (!moved.ok()) return Fail(moved);
+  std::cout << *moved << "\n";
+  return 0;
+}
+
+int TakedownsHistory(const Home& home, const Args& a) {
+  auto id = OneId(a, "takedown id");
+  if (!id.ok()) return Fail(id);
+  auto text = TakedownHistory(home, *id);
   if (!text.ok()) return Fail(text);
   std::cout << *text << "takedown " << *id << "\n";
   return 0;
@@ -451,8 +511,11 @@ const std::map<std::string, Command>& Commands() {
       {"hash", {{}, {"--json"}, Hash, true}},
       {"hashes import", {{"--subject", "--list"}, {}, HashesImport, true}},
       {"hashes export", {{"--subject"}, {"--csv"}, HashesExport}},
-      {"takedowns list", {{}, {"--json"}, TakedownsList}},
+      {"takedowns list", {{"--status", "--subject", "--site"}, {"--json"}, TakedownsList}},
       {"takedowns show", {{}, {}, TakedownsShow, true}},
+      {"takedowns approve", {{"--by", "--reason"}, {}, TakedownsApprove, true}},
+      {"takedowns mark", {{"--by", "--reason"}, {}, TakedownsMark, true}},
+      {"takedowns history", {{}, {}, TakedownsHistory, true}},
   };
   return kCommands;
 }

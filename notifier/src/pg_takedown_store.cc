@@ -28,7 +28,7 @@ class PgTakedownStore final : public TakedownStore {
                      static_cast<int>(subject_id & 0x7fffffff), host);
       auto open = tx.exec_params(
           "SELECT id FROM takedowns WHERE subject_id = $1 AND host = $2"
-          " AND status IN ('draft', 'approved', 'sent')",
+          " AND status = 'draft'",
           subject_id, host);
       if (open.empty()) {
         out.takedown_id = tx.exec_params1(

@@ -20,8 +20,9 @@ struct AddOutcome {
 };
 
 // The notifier's view of PostgreSQL. AddMatch() is idempotent and atomic:
-// within one transaction it finds or creates the one open request for the
-// match's (subject, host), adds the match as an item, and redrafts the text
+// within one transaction it finds or creates the one open draft for the
+// match's (subject, host) (an approved or sent request is never changed: a
+// new match opens a new draft), adds the match as an item, and redrafts the text
 // with `draft`. Errors: Unavailable when the database is away.
 class TakedownStore {
  public:

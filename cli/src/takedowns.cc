@@ -1,0 +1,150 @@
+#include "takedowns.h"
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "admin.h"
+#include "stack_db.h"
+
+namespace tdm::cli {
+namespace {
+
+using nlohmann::json;
+using notifier::TakedownStatus;
+
+std::string NextMoves(TakedownStatus from) {
+  std::string out;
+  for (TakedownStatus s : notifier::NextStatuses(from)) {
+    out += (out.empty() ? "" : ", ") + std::string(notifier::StatusName(s));
+  }
+  return out.empty() ? "none (final)" : out;
+}
+
+}  // namespace
+
+std::string ActorName(const std::optional<std::string>& by) {
+  if (by && !by->empty()) return *by;
+  for (const char* var : {"SUDO_USER", "USER", "LOGNAME"}) {
+    if (const char* v = std::getenv(var); v != nullptr && *v != '\0') return v;
+  }
+  return "cli";
+}
+
+Result<std::string> ListTakedowns(const Home& home, bool as_json, const TakedownFilter& filter) {
+  return InStackDb(home, [&](pqxx::work& tx) {
+    auto rows = tx.exec_params(
+        "SELECT t.id, t.subject_id, t.host, t.status, count(i.id),"
+        " to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+        " array_to_string(t.missing, ', '), array_to_json(t.regimes)::text,"
+        " coalesce(json_agg(json_build_object('page', i.page_url, 'image', i.image_url,"
+        "   'match', i.match_id) ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL), '[]')::text"
+        " FROM takedowns t LEFT JOIN takedown_items i ON i.takedown_id = t.id"
+        " WHERE ($1 = '' OR t.status = $1) AND ($2 = 0 OR t.subject_id = $2)"
+        "   AND ($3 = 0 OR EXISTS (SELECT 1 FROM takedown_items x JOIN matches m ON m.id = "
+        "x.match_id"
+        "        JOIN sightings s ON s.id = m.sighting_id"
+        "        WHERE x.takedown_id = t.id AND s.site_id = $3))"
+        " GROUP BY t.id ORDER BY t.id",
+        filter.status ? notifier::StatusName(*filter.status) : "", filter.subject_id.value_or(0),
+        filter.site_id.value_or(0));
+    if (as_json) {
+      json out = json::array();
+      for (const auto& r : rows) {
+        out.push_back({{"id", r[0].as<int64_t>()},
+                       {"subject", r[1].as<int64_t>()},
+                       {"host", r[2].as<std::string>()},
+                       {"status", r[3].as<std::string>()},
+                       {"regimes", json::parse(r[7].as<std::string>())},
+                       {"items", json::parse(r[8].as<std::string>())},
+                       {"created_at", r[5].as<std::string>()},
+                       {"missing", r[6].as<std::string>()}});
+      }
+      return out.dump(2) + "\n";
+    }
+    std::string out = Pad("ID", 6) + Pad("SUBJECT", 9) + Pad("STATUS", 18) + Pad("ITEMS", 7) +
+                      Pad("HOST", 24) + "STILL NEEDED\n";
+    for (const auto& r : rows) {
+      out += Pad(r[0].as<std::string>(), 6) + Pad(r[1].as<std::string>(), 9) +
+             Pad(r[3].as<std::string>(), 18) + Pad(r[4].as<std::string>(), 7) +
+             Pad(r[2].as<std::string>(), 24) + r[6].as<std::string>() + "\n";
+    }
+    out += std::to_string(rows.size()) + " takedown request(s)\n";
+    return out;
+  });
+}
+
+Result<std::string> ShowTakedown(const Home& home, int64_t id) {
+  auto text = InStackDb(home, [&](pqxx::work& tx) -> std::optional<std::string> {
+    auto t = tx.exec_params(
+        "SELECT status, host, subject_line, body, array_to_string(missing, ', ')"
+        " FROM takedowns WHERE id = $1",
+        id);
+    if (t.empty()) return std::nullopt;
+    std::string out = "Takedown request " + std::to_string(id) + " (" + t[0][0].as<std::string>() +
+                      ") to " + t[0][1].as<std::string>() + "\n";
+    if (!t[0][4].as<std::string>().empty()) {
+      out += "Still needed before sending: " + t[0][4].as<std::string>() + "\n";
+    }
+    out += "Subject: " + t[0][2].as<std::string>() + "\n\n" + t[0][3].as<std::string>();
+    if (!out.empty() && out.back() != '\n') out += "\n";
+    return out;
+  });
+  if (!text.ok()) return text.status();
+  if (!text->has_value()) return Status::NotFound("takedown " + std::to_string(id));
+  return **text;
+}
+
+Result<std::string> MoveTakedown(const Home& home, int64_t id, TakedownStatus to,
+                                 const std::string& actor, const std::string& reason) {
+  if (reason.empty()) return Status::InvalidArgument("--reason is required: every move says why");
+  auto moved = InStackDb(home, [&](pqxx::work& tx) -> Result<std::string> {
+    auto t = tx.exec_params(
+        "SELECT status, array_to_string(missing, ', ') FROM takedowns WHERE id = $1 FOR UPDATE",
+        id);
+    if (t.empty()) return Status::NotFound("takedown " + std::to_string(id));
+    const std::string from_name = t[0][0].as<std::string>();
+    const auto from = notifier::ParseStatus(from_name);
+    if (!from || !notifier::CanMove(*from, to)) {
+      return Status::InvalidArgument(
+          "takedown " + std::to_string(id) + " is " + from_name + ": it can move to " +
+          (from ? NextMoves(*from) : std::string("nothing")) + ", not " + notifier::StatusName(to));
+    }
+    const std::string missing = t[0][1].as<std::string>();
+    if (to == TakedownStatus::kApproved && !missing.empty()) {
+      return Status::InvalidArgument("takedown " + std::to_string(id) +
+                                     " cannot be approved: it still needs " + missing);
+    }
+    tx.exec_params("UPDATE takedowns SET status = $2, updated_at = now() WHERE id = $1", id,
+                   notifier::StatusName(to));
+    tx.exec_params(
+        "INSERT INTO takedown_events (takedown_id, from_status, to_status, actor, note)"
+        " VALUES ($1, $2, $3, $4, $5)",
+        id, from_name, notifier::StatusName(to), actor, reason);
+    return "takedown " + std::to_string(id) + ": " + from_name + " -> " + notifier::StatusName(to) +
+           " by " + actor + " (" + reason + ")";
+  });
+  if (!moved.ok()) return moved.status();
+  return *moved;
+}
+
+Result<std::string> TakedownHistory(const Home& home, int64_t id) {
+  auto text = InStackDb(home, [&](pqxx::work& tx) -> std::optional<std::string> {
+    if (tx.exec_params("SELECT 1 FROM takedowns WHERE id = $1", id).empty()) return std::nullopt;
+    std::string out;
+    for (const auto& r :
+         tx.exec_params("SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+                        " coalesce(from_status, '-'), to_status, actor, note FROM takedown_events"
+                        " WHERE takedown_id = $1 ORDER BY id",
+                        id)) {
+      out += r[0].as<std::string>() + "  " + Pad(r[1].as<std::string>(), 18) + "-> " +
+             Pad(r[2].as<std::string>(), 18) + Pad(r[3].as<std::string>(), 12) +
+             r[4].as<std::string>() + "\n";
+    }
+    return out;
+  });
+  if (!text.ok()) return text.status();
+  if (!text->has_value()) return Status::NotFound("takedown " + std::to_string(id));
+  return **text;
+}
+
+}  // namespace tdm::cli
