@@ -7,6 +7,7 @@
 #include <fstream>
 #include <pqxx/pqxx>
 #include <sstream>
+#include <thread>
 
 #include "stack_fixture.h"
 
@@ -342,6 +343,46 @@ TEST_F(CliTakedowns, EveryMoveIsRecordedWithWhoAndWhyAndOnlyAllowedMovesHappen) 
   EXPECT_NE(removed.out.find("\"status\": \"removed\""), std::string::npos) << removed.out;
   EXPECT_NE(removed.out.find("\"regimes\": ["), std::string::npos) << removed.out;
   EXPECT_NE(removed.out.find("\"items\": []"), std::string::npos) << removed.out;
+}
+
+TEST_F(CliTakedowns, ASentRequestPastItsDeadlineBecomesOverdueByItself) {
+  const int64_t id = Draft("late.example", "{}");
+  const std::string sid = std::to_string(id);
+  ASSERT_EQ(Tdm(home(), {"takedowns", "approve", sid}).exit_code, 0);
+  auto sent = Tdm(home(), {"takedowns", "mark", sid, "sent", "--reason", "own mailbox"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.out;
+  // The default regimes include the TAKE IT DOWN Act: 48 hours.
+  EXPECT_NE(sent.out.find("removal due within 48 h"), std::string::npos) << sent.out;
+  auto pending = Tdm(home(), {"takedowns", "list", "--overdue", "--json"});
+  EXPECT_EQ(pending.out.find("\"id\": " + sid + ","), std::string::npos) << pending.out;
+  {
+    pqxx::connection c(stack_->dsn());
+    pqxx::work tx(c);
+    EXPECT_EQ(tx.exec_params1("SELECT round(extract(epoch FROM deadline_at - sent_at) / 3600)"
+                              " FROM takedowns WHERE id = $1",
+                              id)[0]
+                  .as<int>(),
+              48);
+    // 48 hours pass.
+    tx.exec_params("UPDATE takedowns SET deadline_at = now() - interval '1 minute' WHERE id = $1",
+                   id);
+    tx.commit();
+  }
+  auto listed = Tdm(home(), {"takedowns", "list", "--overdue", "--json"});
+  EXPECT_NE(listed.out.find("\"id\": " + sid + ","), std::string::npos) << listed.out;
+  // The notifier marks it overdue within its sweep (every 5 s).
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::string history;
+  while (std::chrono::steady_clock::now() < until) {
+    history = Tdm(home(), {"takedowns", "history", sid}).out;
+    if (history.find("overdue") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_NE(history.find("-> overdue"), std::string::npos) << history;
+  EXPECT_NE(history.find("tdm"), std::string::npos) << history;
+  EXPECT_NE(history.find("removal deadline passed at"), std::string::npos) << history;
+  auto escalate = Tdm(home(), {"takedowns", "mark", sid, "escalated", "--reason", "abuse desk"});
+  EXPECT_EQ(escalate.exit_code, 0) << escalate.out;
 }
 
 TEST_F(CliTakedowns, HistoryIsAppendOnlyYetGoesWithAnErasedSubject) {

@@ -67,7 +67,7 @@ data
   matches list [--subject ID] [--status pending_review|confirmed|rejected] [--json]
   matches confirm ID...                   only confirmed matches are drafted into requests
   matches reject ID...
-  takedowns list [--status S] [--subject ID] [--site ID] [--json]
+  takedowns list [--status S] [--subject ID] [--site ID] [--overdue] [--json]
   takedowns show ID
   takedowns approve ID [--by NAME] [--reason TEXT]   refused while a required detail is missing
   takedowns mark ID STATUS --reason TEXT [--by NAME]  acknowledged, removed, partially_removed,
@@ -414,6 +414,7 @@ int TakedownsList(const Home& home, const Args& a) {
     if (!id.ok()) return Fail(id);
     *field = *id;
   }
+  filter.overdue = a.Has("--overdue");
   auto text = ListTakedowns(home, a.Has("--json"), filter);
   if (!text.ok()) return Fail(text);
   std::cout << *text;
@@ -511,7 +512,8 @@ const std::map<std::string, Command>& Commands() {
       {"hash", {{}, {"--json"}, Hash, true}},
       {"hashes import", {{"--subject", "--list"}, {}, HashesImport, true}},
       {"hashes export", {{"--subject"}, {"--csv"}, HashesExport}},
-      {"takedowns list", {{"--status", "--subject", "--site"}, {"--json"}, TakedownsList}},
+      {"takedowns list",
+       {{"--status", "--subject", "--site"}, {"--json", "--overdue"}, TakedownsList}},
       {"takedowns show", {{}, {}, TakedownsShow, true}},
       {"takedowns approve", {{"--by", "--reason"}, {}, TakedownsApprove, true}},
       {"takedowns mark", {{"--by", "--reason"}, {}, TakedownsMark, true}},

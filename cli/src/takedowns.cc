@@ -37,16 +37,19 @@ Result<std::string> ListTakedowns(const Home& home, bool as_json, const Takedown
         " to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         " array_to_string(t.missing, ', '), array_to_json(t.regimes)::text,"
         " coalesce(json_agg(json_build_object('page', i.page_url, 'image', i.image_url,"
-        "   'match', i.match_id) ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL), '[]')::text"
+        "   'match', i.match_id) ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL), '[]')::text,"
+        " coalesce(to_char(t.deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
         " FROM takedowns t LEFT JOIN takedown_items i ON i.takedown_id = t.id"
         " WHERE ($1 = '' OR t.status = $1) AND ($2 = 0 OR t.subject_id = $2)"
         "   AND ($3 = 0 OR EXISTS (SELECT 1 FROM takedown_items x JOIN matches m ON m.id = "
         "x.match_id"
         "        JOIN sightings s ON s.id = m.sighting_id"
         "        WHERE x.takedown_id = t.id AND s.site_id = $3))"
+        "   AND (NOT $4 OR t.status = 'overdue' OR (t.status IN ('sent', 'acknowledged')"
+        "        AND t.deadline_at < now()))"
         " GROUP BY t.id ORDER BY t.id",
         filter.status ? notifier::StatusName(*filter.status) : "", filter.subject_id.value_or(0),
-        filter.site_id.value_or(0));
+        filter.site_id.value_or(0), filter.overdue);
     if (as_json) {
       json out = json::array();
       for (const auto& r : rows) {
@@ -56,6 +59,7 @@ Result<std::string> ListTakedowns(const Home& home, bool as_json, const Takedown
                        {"status", r[3].as<std::string>()},
                        {"regimes", json::parse(r[7].as<std::string>())},
                        {"items", json::parse(r[8].as<std::string>())},
+                       {"deadline", r[9].as<std::string>()},
                        {"created_at", r[5].as<std::string>()},
                        {"missing", r[6].as<std::string>()}});
       }
@@ -99,7 +103,8 @@ Result<std::string> MoveTakedown(const Home& home, int64_t id, TakedownStatus to
   if (reason.empty()) return Status::InvalidArgument("--reason is required: every move says why");
   auto moved = InStackDb(home, [&](pqxx::work& tx) -> Result<std::string> {
     auto t = tx.exec_params(
-        "SELECT status, array_to_string(missing, ', ') FROM takedowns WHERE id = $1 FOR UPDATE",
+        "SELECT status, array_to_string(missing, ', '), array_to_json(regimes)::text"
+        " FROM takedowns WHERE id = $1 FOR UPDATE",
         id);
     if (t.empty()) return Status::NotFound("takedown " + std::to_string(id));
     const std::string from_name = t[0][0].as<std::string>();
@@ -116,12 +121,22 @@ Result<std::string> MoveTakedown(const Home& home, int64_t id, TakedownStatus to
     }
     tx.exec_params("UPDATE takedowns SET status = $2, updated_at = now() WHERE id = $1", id,
                    notifier::StatusName(to));
+    std::string deadline;
+    if (to == TakedownStatus::kSent) {  // the host's time to remove it starts now
+      const auto hours = notifier::RemovalDeadline(
+          json::parse(t[0][2].as<std::string>()).get<std::vector<std::string>>());
+      deadline = "; removal due within " + std::to_string(hours.count()) + " h";
+      tx.exec_params(
+          "UPDATE takedowns SET sent_at = now(), deadline_at = now() + make_interval(hours => $2)"
+          " WHERE id = $1",
+          id, static_cast<int>(hours.count()));
+    }
     tx.exec_params(
         "INSERT INTO takedown_events (takedown_id, from_status, to_status, actor, note)"
         " VALUES ($1, $2, $3, $4, $5)",
         id, from_name, notifier::StatusName(to), actor, reason);
     return "takedown " + std::to_string(id) + ": " + from_name + " -> " + notifier::StatusName(to) +
-           " by " + actor + " (" + reason + ")";
+           " by " + actor + " (" + reason + ")" + deadline;
   });
   if (!moved.ok()) return moved.status();
   return *moved;

@@ -19,6 +19,7 @@ struct TakedownFilter {
   std::optional<notifier::TakedownStatus> status;
   std::optional<int64_t> subject_id;
   std::optional<int64_t> site_id;  // requests with an item sighted on the site
+  bool overdue = false;            // overdue, or sent/acknowledged and past the deadline
 };
 
 // A table, or with `json` an array of requests with their status, host,

@@ -56,6 +56,13 @@ Status Notifier::HandleBatch(const std::vector<Message>& batch) {
   return Status::Ok();
 }
 
+Status Notifier::MarkOverdue() {
+  auto ids = store_.MarkOverdue();
+  if (!ids.ok()) return ids.status();
+  for (int64_t id : *ids) spdlog::info("takedown request {} is overdue", id);
+  return Status::Ok();
+}
+
 Status Notifier::Reconcile() {
   auto ids = store_.UndraftedMatches(500);
   if (!ids.ok()) return ids.status();
@@ -76,7 +83,8 @@ int RunNotifierService(const NotifierConfig& config) {
       {"notifier", config.kafka_bootstrap, config.group_id, std::string(kMatchesTopic),
        config.batch_size, config.metrics_file, config.metrics_address, config.metrics_url_file},
       registry, [&](const std::vector<Message>& b) { return notifier.HandleBatch(b); },
-      {{"reconcile", config.reconcile_every, [&] { return notifier.Reconcile(); }}});
+      {{"reconcile", config.reconcile_every, [&] { return notifier.Reconcile(); }},
+       {"deadlines", config.reconcile_every, [&] { return notifier.MarkOverdue(); }}});
 }
 
 }  // namespace tdm::notifier

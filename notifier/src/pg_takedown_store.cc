@@ -81,6 +81,23 @@ class PgTakedownStore final : public TakedownStore {
     });
   }
 
+  Result<std::vector<int64_t>> MarkOverdue() override {
+    return pg_.Transact([](pqxx::work& tx) {
+      std::vector<int64_t> out;
+      for (const auto& r : tx.exec(
+               "WITH late AS (UPDATE takedowns t SET status = 'overdue', updated_at = now()"
+               "  FROM takedowns old WHERE old.id = t.id AND t.status IN ('sent', 'acknowledged')"
+               "  AND t.deadline_at < now() RETURNING t.id, old.status AS was, t.deadline_at)"
+               " INSERT INTO takedown_events (takedown_id, from_status, to_status, actor, note)"
+               " SELECT id, was, 'overdue', 'tdm', 'removal deadline passed at ' ||"
+               "  to_char(deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') FROM late"
+               " RETURNING takedown_id")) {
+        out.push_back(r[0].as<int64_t>());
+      }
+      return out;
+    });
+  }
+
   Result<std::vector<int64_t>> UndraftedMatches(size_t limit) override {
     return pg_.Transact([&](pqxx::work& tx) {
       std::vector<int64_t> out;

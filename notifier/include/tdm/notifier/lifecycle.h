@@ -17,7 +17,9 @@
 // Every move is recorded with who, when and why in takedown_events, which
 // PostgreSQL keeps append-only. Pure functions: call them from any thread.
 
+#include <chrono>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -45,5 +47,12 @@ std::vector<TakedownStatus> AllStatuses();
 // The statuses a request may move to from `from`, in the order above.
 std::vector<TakedownStatus> NextStatuses(TakedownStatus from);
 bool CanMove(TakedownStatus from, TakedownStatus to);
+
+// How long a host has to remove the content once a request is sent: the
+// shortest over the request's regimes. "take-it-down" 48 h (47 U.S.C. 223a),
+// "ncii-policy" 72 h, "dmca-512c3" and "eu-dsa-16" 7 days (the law says
+// "expeditiously" / "timely": a team's working assumption, not a statute);
+// an unknown regime 7 days.
+std::chrono::hours RemovalDeadline(const std::vector<std::string>& regimes);
 
 }  // namespace tdm::notifier

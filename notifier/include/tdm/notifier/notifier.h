@@ -43,6 +43,8 @@ class Notifier {
   Notifier(TakedownStore& store, NotifierMetrics& metrics);
   Status HandleBatch(const std::vector<Message>& batch);
   Status Reconcile();
+  // Sent or acknowledged requests past their removal deadline become overdue.
+  Status MarkOverdue();
 
  private:
   Status Add(int64_t match_id);

@@ -31,6 +31,9 @@ class TakedownStore {
                                       const std::function<Draft(const DraftInput&)>& draft) = 0;
   // Confirmed matches that no request holds yet (their message was lost).
   virtual Result<std::vector<int64_t>> UndraftedMatches(size_t limit) = 0;
+  // Marks sent or acknowledged requests past their deadline overdue (actor
+  // "tdm", the deadline as the reason); returns their ids.
+  virtual Result<std::vector<int64_t>> MarkOverdue() = 0;
 };
 
 std::unique_ptr<TakedownStore> MakePgTakedownStore(const std::string& dsn);
