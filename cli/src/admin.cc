@@ -234,9 +234,7 @@ Result<int64_t> StartCrawl(const Home& home, int64_t site_id) {
   if (!item->has_value()) return Status::NotFound("site " + std::to_string(site_id));
   auto producer = MakeKafkaProducer({endpoints->kafka_bootstrap, "tdm-cli"});
   if (!producer.ok()) return producer.status();
-  auto url = Url::Parse((*item)->url);
-  Status s =
-      (*producer)->Publish(kFrontierTopic, url.ok() ? url->HostPort() : "", (*item)->Encode());
+  Status s = (*producer)->Publish(kFrontierTopic, HostKeyOf((*item)->url), (*item)->Encode());
   if (s.ok()) s = (*producer)->Flush(std::chrono::seconds(15));
   // Even if this publish is lost, the crawler's reconcile sweep republishes
   // the queued seed from PostgreSQL.

@@ -300,4 +300,9 @@ std::string Url::Spec() const {
   return spec;
 }
 
+std::string HostKeyOf(std::string_view url) {
+  auto u = Url::Parse(url);
+  return u.ok() ? u->HostPort() : std::string();
+}
+
 }  // namespace tdm

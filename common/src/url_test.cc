@@ -191,3 +191,16 @@ TEST(UrlParseTest, Refusals) {
 
 }  // namespace
 }  // namespace tdm
+
+namespace tdm {
+namespace {
+
+TEST(HostKeyOf, IsTheHostAndAnyNonDefaultPortOrEmpty) {
+  EXPECT_EQ(HostKeyOf("http://Leaks.Example/forum/"), "leaks.example");
+  EXPECT_EQ(HostKeyOf("https://cdn.example:8443/a.jpg"), "cdn.example:8443");
+  EXPECT_EQ(HostKeyOf("http://cdn.example:80/a.jpg"), "cdn.example");
+  EXPECT_EQ(HostKeyOf("not a url"), "");
+}
+
+}  // namespace
+}  // namespace tdm

@@ -23,11 +23,6 @@ std::string SiteHost(const SiteSettings& site) {
   return seed.ok() ? seed->host() : "invalid-seed.invalid";
 }
 
-std::string HostKey(const std::string& url) {
-  auto u = Url::Parse(url);
-  return u.ok() ? u->HostPort() : std::string();
-}
-
 }  // namespace
 
 Status CrawlerConfig::Validate() const {
@@ -236,7 +231,7 @@ std::vector<FetchRequest> Crawler::PlanFetches(ClaimedBatch& b) {
     req.private_host = SiteHost(site);
     req.headers = site.session_headers;
     req.cookie = site.session_cookie;
-    req.host_key = HostKey(b.items[i].url);
+    req.host_key = HostKeyOf(b.items[i].url);
     req.politeness = PolitenessFor(site, b.robots[i].get());
     if (b.claims[i].recrawl && b.claims[i].history) {  // unchanged pages cost a 304
       req.if_none_match = b.claims[i].history->etag;
@@ -314,11 +309,11 @@ void Crawler::RememberLinks(const std::vector<PageResult>& pages) {
 
 Status Crawler::Publish(const RecordedLinks& links) {
   for (const FrontierItem& page : links.pages) {
-    Status s = producer_.Publish(kFrontierTopic, HostKey(page.url), page.Encode());
+    Status s = producer_.Publish(kFrontierTopic, HostKeyOf(page.url), page.Encode());
     if (!s.ok()) return s;
   }
   for (const ImageItem& image : links.images) {
-    Status s = producer_.Publish(kImagesTopic, HostKey(image.image_url), image.Encode());
+    Status s = producer_.Publish(kImagesTopic, HostKeyOf(image.image_url), image.Encode());
     if (!s.ok()) return s;
   }
   return Status::Ok();

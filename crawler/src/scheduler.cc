@@ -29,10 +29,7 @@ Status RecrawlScheduler::Tick() {
   if (!due.ok()) return due.status();
   if (due->empty()) return Status::Ok();
   for (const FrontierItem& page : *due) {
-    auto url = Url::Parse(page.url);
-    if (Status s =
-            producer_.Publish(kFrontierTopic, url.ok() ? url->HostPort() : "", page.Encode());
-        !s.ok()) {
+    if (Status s = producer_.Publish(kFrontierTopic, HostKeyOf(page.url), page.Encode()); !s.ok()) {
       return s;
     }
   }

@@ -191,8 +191,7 @@ Status Matcher::HandleBatch(const std::vector<Message>& batch) {
     // Private targets only on the watched site's own host (the page's).
     auto page = Url::Parse(item.page_url);
     request.private_host = page.ok() ? page->host() : "invalid-page.invalid";
-    auto image = Url::Parse(item.image_url);
-    request.host_key = image.ok() ? image->HostPort() : "";
+    request.host_key = HostKeyOf(item.image_url);
     request.politeness.min_interval = config_.image_host_delay;
     request.politeness.max_concurrency = config_.image_host_concurrency;
     requests.push_back(std::move(request));

@@ -80,4 +80,8 @@ class Url {
   bool has_query_ = false;
 };
 
+// The host[:port] of `url` (Url::HostPort), the key tdm's topics are
+// partitioned by and politeness budgets are kept per; "" when it does not parse.
+std::string HostKeyOf(std::string_view url);
+
 }  // namespace tdm
