@@ -3,7 +3,11 @@
 
 #include "tdm/common/fetcher.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <thread>
@@ -223,6 +227,83 @@ TEST_F(Fetcher, HugeBodyGzipBombAndSlowLorisAreCutShort) {
   auto whole = f->FetchAll({Request(base_ + "/fault/gzip-bomb.html", true, 64 << 20)});
   ASSERT_TRUE(whole[0].status.ok()) << whole[0].status.ToString();
   EXPECT_EQ(whole[0].body.size(), 50u << 20);
+}
+
+// A one-shot server on 127.0.0.1 that answers one request with a 302 to
+// `location` (the static server has no redirects but the loop).
+class OneRedirect {
+ public:
+  explicit OneRedirect(std::string location) : location_(std::move(location)) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || ::listen(fd_, 1) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      return;
+    }
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      std::string head;
+      char buf[1024];
+      while (head.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t n = ::recv(c, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        head.append(buf, static_cast<size_t>(n));
+      }
+      const std::string reply = "HTTP/1.1 302 Found\r\nLocation: " + location_ +
+                                "\r\nX-Hop: first\r\nContent-Length: 0\r\n"
+                                "Connection: close\r\n\r\n";
+      ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+      ::close(c);
+    });
+  }
+  ~OneRedirect() {
+    ::shutdown(fd_, SHUT_RDWR);
+    if (thread_.joinable()) thread_.join();
+    ::close(fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  std::string location_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// Evidence records (notifier/warc.h) need the final response's headers as
+// received and the address it came from; a redirect's own hop is not kept.
+TEST_F(Fetcher, ResponseHeadersAndRemoteIpAreTheFinalResponses) {
+  auto plain = Get("/page.html");
+  ASSERT_TRUE(plain.status.ok()) << plain.status.ToString();
+  EXPECT_EQ(plain.remote_ip, "127.0.0.1");
+  EXPECT_EQ(plain.response_headers.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << plain.response_headers;
+  EXPECT_NE(plain.response_headers.find("\r\nContent-Type: text/html"), std::string::npos);
+  EXPECT_NE(plain.response_headers.find("\r\nETag: " + plain.etag + "\r\n"), std::string::npos);
+  ASSERT_GE(plain.response_headers.size(), 2u);
+  EXPECT_EQ(plain.response_headers.substr(plain.response_headers.size() - 2), "\r\n");
+  EXPECT_EQ(plain.response_headers.find("\r\n\r\n"), std::string::npos)
+      << "no blank line at the end";
+
+  OneRedirect hop(base_ + "/page.html");
+  ASSERT_NE(hop.port(), 0);
+  FetcherOptions o;
+  o.total_timeout = std::chrono::milliseconds(1500);
+  auto r = MakeCurlFetcher(o)->FetchAll(
+      {Request("http://127.0.0.1:" + std::to_string(hop.port()) + "/old")})[0];
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.final_url, base_ + "/page.html");
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_EQ(r.remote_ip, "127.0.0.1");
+  EXPECT_EQ(r.response_headers.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << r.response_headers;
+  EXPECT_EQ(r.response_headers.find("302"), std::string::npos) << r.response_headers;
+  EXPECT_EQ(r.response_headers.find("X-Hop"), std::string::npos) << r.response_headers;
+  EXPECT_EQ(r.response_headers.find("Location"), std::string::npos) << r.response_headers;
+  EXPECT_EQ(r.body, "<html><body>hello</body></html>");
 }
 
 // --allow-private allows the site's own host only: with the site on

@@ -27,7 +27,8 @@ struct Transfer {
   FetchResponse* response = nullptr;
   bool too_large = false;
   bool headers_too_large = false;
-  int64_t header_bytes = 0;  // of the current response
+  int64_t header_bytes = 0;    // of the current response
+  bool headers_ended = false;  // the current response's blank line has passed
   int64_t max_header_bytes = 0;
   bool refused = false;
   bool done = false;
@@ -53,11 +54,22 @@ size_t OnBody(char* data, size_t size, size_t n, void* user) {
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t len = size * n;
-  if (len >= 5 && std::memcmp(data, "HTTP/", 5) == 0) t->header_bytes = 0;
+  if (len >= 5 && std::memcmp(data, "HTTP/", 5) == 0) {
+    t->header_bytes = 0;
+    t->headers_ended = false;
+    t->response->response_headers.clear();  // only the final hop's are kept
+  }
   t->header_bytes += static_cast<int64_t>(len);
   if (t->header_bytes > t->max_header_bytes) {
     t->headers_too_large = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  const bool blank =
+      (len == 2 && data[0] == '\r' && data[1] == '\n') || (len == 1 && data[0] == '\n');
+  if (blank) {
+    t->headers_ended = true;
+  } else if (!t->headers_ended) {  // trailers after the body are not kept
+    t->response->response_headers.append(data, len);
   }
   return len;
 }
@@ -160,6 +172,8 @@ void Finish(Transfer& t, CURLcode code) {
   if (curl_easy_getinfo(t.easy, CURLINFO_CONTENT_TYPE, &ctype) == CURLE_OK && ctype) {
     r.content_type = ctype;
   }
+  char* ip = nullptr;
+  if (curl_easy_getinfo(t.easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip) r.remote_ip = ip;
   double secs = 0;
   curl_easy_getinfo(t.easy, CURLINFO_TOTAL_TIME, &secs);
   r.seconds = secs;

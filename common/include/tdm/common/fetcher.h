@@ -49,6 +49,16 @@ struct FetchResponse {
   int64_t retry_after = 0;   // seconds the server asked to wait (Retry-After); 0: none
   std::string etag;          // the final response's validators; empty: none sent
   std::string last_modified;
+  // The final response's status line and header lines as received (CRLFs
+  // kept, without the blank line that ends them; trailers and earlier
+  // redirect or 100-continue hops not included), for evidence records
+  // (notifier/warc.h). Within FetcherOptions::max_header_bytes. They describe
+  // the bytes on the wire: `body` is already decoded (Content-Encoding,
+  // Transfer-Encoding), so their Content-Length may not match it.
+  std::string response_headers;
+  // The address the final response came from (CURLINFO_PRIMARY_IP); empty
+  // when no connection was made.
+  std::string remote_ip;
   // Not fetched: its host's budget (politeness, or a 429/503 deferral) would
   // have kept it waiting longer than FetcherOptions::max_host_wait. status is
   // Unavailable and retry_after says when the host may take it; the caller
