@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <sstream>
 #include <string_view>
+
+#include "tdm/notifier/regimes.h"
 
 namespace tdm::notifier {
 namespace {
@@ -63,33 +64,71 @@ std::string Placeholder(std::string_view element) {
   return "[to be supplied before sending: " + std::string(element) + "]";
 }
 
-// Greedy word wrap of one paragraph at kWidth columns; every line starts with
-// `indent`. A word longer than the line (a URL) gets a line of its own.
-std::string Wrap(std::string_view text, std::string_view indent = "") {
-  std::istringstream words{std::string(text)};
-  std::string word, line, out;
-  while (words >> word) {
-    if (!line.empty() && line.size() + 1 + word.size() > kWidth) {
-      out += line + "\n";
-      line.clear();
-    }
-    line += line.empty() ? std::string(indent) + word : " " + word;
+// Greedy wrap of one line at kWidth columns, at blanks, continuation lines
+// indented like the first; spacing inside a line (aligned columns) is kept.
+// A line holding a URL is kept whole (a URL must stay on one line to be
+// copied), and so is a word longer than the line.
+std::string WrapLine(std::string_view line) {
+  if (line.size() <= kWidth || line.find("://") != std::string_view::npos) {
+    return std::string(line) + "\n";
   }
-  if (!line.empty()) out += line + "\n";
+  const size_t lead = line.find_first_not_of(' ');
+  const std::string indent(lead == std::string_view::npos ? 0 : lead, ' ');
+  std::string out;
+  std::string rest(line);
+  while (rest.size() > kWidth) {
+    // The last blank a line may end before, else the first one after.
+    size_t cut = rest.find_last_of(' ', kWidth);
+    if (cut == std::string::npos || cut < indent.size() ||
+        rest.find_first_not_of(' ', indent.size()) >= cut) {
+      cut = rest.find(' ', kWidth);
+      if (cut == std::string::npos) break;
+    }
+    size_t start = cut;
+    while (start > 0 && rest[start - 1] == ' ') --start;
+    const size_t next = rest.find_first_not_of(' ', cut);
+    out += rest.substr(0, start) + "\n";
+    if (next == std::string::npos) {
+      rest.clear();
+      break;
+    }
+    rest = indent + rest.substr(next);
+  }
+  if (!rest.empty()) out += rest + "\n";
   return out;
 }
 
-std::string Heading(std::string_view text) {
-  return "\n" + std::string(text) + "\n" + std::string(text.size(), '-') + "\n\n";
+// The rendered template as sent: trailing blanks trimmed, lines that render
+// as nothing but blanks left out (a section that printed nothing), long
+// lines wrapped, exactly one line end at the end.
+std::string Layout(std::string_view rendered) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < rendered.size()) {
+    size_t end = rendered.find('\n', pos);
+    if (end == std::string_view::npos) end = rendered.size();
+    std::string_view line = rendered.substr(pos, end - pos);
+    pos = end + 1;
+    const bool was_empty = line.empty();
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    if (line.empty() && !was_empty) continue;
+    out += line.empty() ? "\n" : WrapLine(line);
+  }
+  while (out.size() >= 2 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') {
+    out.pop_back();
+  }
+  return out;
 }
 
 struct ImageEntry {
   std::set<size_t> pages;    // 1-based indices into the page list
   std::string first_seen;    // earliest non-empty first_seen_utc
   bool by_face_only = true;  // until a sighting says it is a copy of a work
+  std::string sha256;        // the first given
+  std::string pdq;
 };
 
-// The material in section 2: pages and images, each URL once, sorted.
+// The material: pages and images, each URL once, sorted.
 struct Material {
   std::vector<std::string> pages;
   std::map<std::string, ImageEntry> images;
@@ -117,195 +156,183 @@ Material CollectMaterial(const std::vector<InfringingItem>& items) {
     if (!seen.empty() && (entry.first_seen.empty() || seen < entry.first_seen)) {
       entry.first_seen = seen;
     }
+    if (entry.sha256.empty()) entry.sha256 = OneLine(item.sha256_hex, "");
+    if (entry.pdq.empty()) entry.pdq = OneLine(item.pdq_hex, "");
   }
   return m;
 }
 
-size_t CountByFaceOnly(const Material& m) {
-  return static_cast<size_t>(std::count_if(m.images.begin(), m.images.end(),
-                                           [](const auto& e) { return e.second.by_face_only; }));
+TemplateValue Text(std::string s) { return TemplateValue::Text(std::move(s)); }
+
+TemplateValue ImageValue(size_t number, const std::string& url, const ImageEntry& e) {
+  std::string pages;
+  for (size_t p : e.pages) pages += (pages.empty() ? "P" : ", P") + std::to_string(p);
+  std::string sighting;
+  if (!pages.empty())
+    sighting = (e.pages.size() == 1 ? "shown on page " : "shown on pages ") + pages;
+  if (!e.first_seen.empty()) {
+    sighting += (sighting.empty() ? "first observed " : "; first observed ") + e.first_seen;
+  }
+  TemplateValue v = TemplateValue::Map();
+  v.Set("number", Text(std::to_string(number)))
+      .Set("url", Text(url))
+      .Set("pages", Text(pages))
+      .Set("several_pages", TemplateValue::Flag(e.pages.size() > 1))
+      .Set("first_seen", Text(e.first_seen))
+      .Set("sighting", Text(sighting))
+      .Set("by_face_only", TemplateValue::Flag(e.by_face_only))
+      .Set("sha256", Text(e.sha256))
+      .Set("pdq", Text(e.pdq));
+  return v;
 }
 
-std::string MaterialSection(const Material& m, const std::string& host) {
-  std::string out = Heading("2. INFRINGING MATERIAL AND INFORMATION TO LOCATE IT");
-  if (m.pages.empty() && m.images.empty()) {
-    return out + Placeholder("location of the material (URLs)") + "\n";
-  }
-  const size_t by_face = CountByFaceOnly(m);
-  out += Wrap("The following material on " + host +
-              (by_face == m.images.size() && !m.images.empty()
-                   ? " is an intimate visual depiction of me."
-               : by_face > 0 ? " reproduces the works identified in section 1 (except the "
-                               "images marked as showing my face) and is an intimate "
-                               "visual depiction of me."
-                             : " reproduces the works identified in section 1 and is an "
-                               "intimate visual depiction of me.") +
-              " Pages where it appears:");
-  out += "\n";
+TemplateValue MaterialValues(const Material& m, TemplateValue model) {
+  TemplateValue pages = TemplateValue::List();
   for (size_t i = 0; i < m.pages.size(); ++i) {
-    out += "  P" + std::to_string(i + 1) + ". " + m.pages[i] + "\n";
+    TemplateValue page = TemplateValue::Map();
+    page.Set("number", Text(std::to_string(i + 1))).Set("url", Text(m.pages[i]));
+    pages.Append(std::move(page));
   }
-  if (m.images.empty()) return out;
-  out += "\nImages (the material to be removed):\n\n";
-  size_t n = 0;
+  TemplateValue images = TemplateValue::List();
+  size_t n = 0, by_face = 0;
   for (const auto& [url, entry] : m.images) {
-    out += "  " + std::to_string(++n) + ". " + url + "\n";
-    std::string note;
-    if (!entry.pages.empty()) {
-      note = entry.pages.size() == 1 ? "shown on page" : "shown on pages";
-      std::string sep = " ";
-      for (size_t p : entry.pages) {
-        note += sep + "P" + std::to_string(p);
-        sep = ", ";
-      }
-    }
-    if (!entry.first_seen.empty()) {
-      note += (note.empty() ? "first observed " : "; first observed ") + entry.first_seen;
-    }
-    if (entry.by_face_only) {
-      note += std::string(note.empty() ? "" : "; ") +
-              "shows my face; not a copy of the works in section 1 (TAKE IT DOWN Act only)";
-    }
-    if (!note.empty()) out += Wrap(note, "     ");
+    images.Append(ImageValue(++n, url, entry));
+    if (entry.by_face_only) ++by_face;
   }
-  return out;
+  const size_t copies = m.images.size() - by_face;
+  model.Set("pages", std::move(pages)).Set("images", std::move(images));
+  model.Set("has_material", TemplateValue::Flag(!m.pages.empty() || !m.images.empty()));
+  model.Set("has_images", TemplateValue::Flag(!m.images.empty()));
+  model.Set("all_by_face_only", TemplateValue::Flag(!m.images.empty() && copies == 0));
+  model.Set("some_by_face_only", TemplateValue::Flag(by_face > 0 && copies > 0));
+  model.Set("several_works", TemplateValue::Flag(copies != 1));
+  return model;
 }
 
-std::string WorksSection(size_t image_count, size_t by_face_only) {
-  // Images found by face alone are no copies of the works; the rest are.
-  const size_t copies = image_count - by_face_only;
-  const std::string listed = by_face_only > 0 ? "unmarked image" : "image";
-  std::string text =
-      copies == 1
-          ? "The work is a photograph of myself, in which I own the copyright. The " + listed +
-                " listed in section 2 is a copy of it, possibly resized, recompressed or overlaid "
-                "with a watermark."
-          : "The works are photographs of myself, in which I own the copyright. Each " + listed +
-                " listed in section 2 is a copy of one of them, possibly resized, recompressed or "
-                "overlaid with a watermark. As this notice covers several works on one site, those "
-                "images also serve as a representative list of the works.";
-  if (image_count > 0 && copies == 0) {
-    text =
-        "No image listed in section 2 is claimed as a copy of a copyrighted work. Each shows my "
-        "face in an intimate visual depiction that I did not consent to publish: a photograph of "
-        "me, or an image digitally altered or fabricated to show my face (a digital forgery). "
-        "This notice is a removal request under the TAKE IT DOWN Act for them.";
-  } else if (by_face_only > 0) {
-    text +=
-        "\n\nImages marked in section 2 as showing my face are not claimed as copies of these "
-        "works: each shows my face in an intimate visual depiction that I did not consent to "
-        "publish, a photograph of me or an image digitally altered or fabricated to show my face "
-        "(a digital forgery). For them this notice is a removal request under the TAKE IT DOWN "
-        "Act only.";
+TemplateValue CiteValues(const std::vector<CitedRequest>& cites) {
+  TemplateValue list = TemplateValue::List();
+  for (const CitedRequest& c : cites) {
+    TemplateValue urls = TemplateValue::List();
+    for (const std::string& u : c.urls) {
+      std::string url = OneLine(u, "");
+      if (url.empty()) continue;
+      TemplateValue entry = TemplateValue::Map();
+      entry.Set("url", Text(std::move(url)));
+      urls.Append(std::move(entry));
+    }
+    TemplateValue cite = TemplateValue::Map();
+    cite.Set("id", Text(std::to_string(c.request_id)))
+        .Set("host", Text(OneLine(c.host, "")))
+        .Set("sent_at", Text(OneLine(c.sent_at_utc, " ")))
+        .Set("urls", std::move(urls));
+    list.Append(std::move(cite));
   }
-  std::string out = Heading("1. IDENTIFICATION OF THE COPYRIGHTED WORKS AND OF THE DEPICTION");
-  for (size_t start = 0; start <= text.size();) {  // paragraphs, a blank line apart
-    const size_t end = std::min(text.find("\n\n", start), text.size());
-    if (start > 0) out += "\n";
-    out += Wrap(std::string_view(text).substr(start, end - start));
-    start = end + 2;
+  return list;
+}
+
+std::vector<std::string> RegimesOf(const DraftInput& input) {
+  std::vector<std::string> r = input.regimes;
+  if (r.empty()) r = {"dmca-512c3", "take-it-down"};
+  std::sort(r.begin(), r.end());
+  r.erase(std::unique(r.begin(), r.end()), r.end());
+  return r;
+}
+
+Draft DraftWith(const TemplateSet& templates, const DraftInput& input,
+                std::string_view load_error) {
+  Draft draft;
+  const std::vector<std::string> regimes = RegimesOf(input);
+  std::set<NoticeDetail> needed;
+  for (const std::string& r : regimes) {
+    for (const StatutoryElement& e : StatutoryElements(r))
+      needed.insert(e.details.begin(), e.details.end());
   }
-  return out;
+
+  // Details, in the order Draft::missing documents (NoticeDetail's).
+  const Material material = CollectMaterial(input.items);
+  std::map<NoticeDetail, std::string> values = {
+      {NoticeDetail::kName, OneLine(input.subject.name, " ")},
+      {NoticeDetail::kPostalAddress, OneLine(input.subject.postal_address, ", ")},
+      {NoticeDetail::kTelephone, OneLine(input.subject.phone, " ")},
+      {NoticeDetail::kEmail, OneLine(input.subject.email, " ")},
+      {NoticeDetail::kDate, OneLine(input.drafted_at_utc, " ")},
+      {NoticeDetail::kLocation, material.pages.empty() && material.images.empty() ? "" : "present"},
+  };
+  std::set<NoticeDetail> absent;
+  for (auto& [detail, value] : values) {
+    if (!value.empty() || needed.count(detail) == 0) continue;
+    absent.insert(detail);
+    draft.missing.emplace_back(NoticeDetailName(detail));
+    value = Placeholder(NoticeDetailName(detail));
+  }
+
+  std::string host = OneLine(input.host, "");
+  if (host.empty()) host = "this site";
+  const std::string& name = values[NoticeDetail::kName];
+  TemplateValue subject = TemplateValue::Map();
+  subject.Set("name", Text(name))
+      .Set("email", Text(values[NoticeDetail::kEmail]))
+      .Set("phone", Text(values[NoticeDetail::kTelephone]))
+      .Set("postal_address", Text(values[NoticeDetail::kPostalAddress]));
+  TemplateValue recipient = TemplateValue::Map();
+  recipient.Set("email", Text(OneLine(input.recipient_email, "")))
+      .Set("source", Text(OneLine(input.recipient_source, " ")));
+  TemplateValue regime_list = TemplateValue::List();
+  for (const std::string& r : regimes) {
+    TemplateValue entry = TemplateValue::Map();
+    entry.Set("name", Text(r)).Set("title", Text(std::string(RegimeTitle(r))));
+    regime_list.Append(std::move(entry));
+  }
+  TemplateValue model = TemplateValue::Map();
+  model.Set("subject", std::move(subject))
+      .Set("host", Text(host))
+      .Set("recipient", std::move(recipient))
+      .Set("request_id", Text(std::to_string(input.request_id)))
+      .Set("date", Text(values[NoticeDetail::kDate]))
+      .Set("signature", Text(name.empty() ? "" : "/s/ " + name))
+      .Set("cites", CiteValues(input.cites))
+      .Set("regimes", std::move(regime_list));
+  model = MaterialValues(material, std::move(model));
+
+  const NoticeTemplate* tmpl = templates.Find(regimes);
+  if (tmpl == nullptr) {
+    std::string file = TemplateSet::FileNameFor(regimes);
+    std::string entry = "template for " + file.substr(0, file.size() - 4);
+    if (!load_error.empty()) entry += " (templates not loaded: " + std::string(load_error) + ")";
+    draft.missing.push_back(std::move(entry));
+    return draft;
+  }
+  std::set<std::string> used;
+  draft.subject_line = OneLine(tmpl->subject.Render(model, &used), " ");
+  draft.body = Layout(tmpl->body.Render(model, &used));
+
+  // Each element the text must carry, once even when several regimes need it.
+  const std::string folded = FoldForPhrases(draft.body);
+  std::set<std::string> reported;
+  for (const std::string& r : regimes) {
+    for (const StatutoryElement& e : StatutoryElements(r)) {
+      const bool details_absent = std::any_of(e.details.begin(), e.details.end(),
+                                              [&](NoticeDetail d) { return absent.count(d) > 0; });
+      if (details_absent || TextCarriesElement(e, folded, used)) continue;
+      std::string entry = e.name + " (template " + tmpl->file_name + ")";
+      if (reported.insert(entry).second) draft.missing.push_back(std::move(entry));
+    }
+  }
+  return draft;
 }
 
 }  // namespace
 
+Draft DraftTakedown(const TemplateSet& templates, const DraftInput& input) {
+  return DraftWith(templates, input, "");
+}
+
 Draft DraftTakedown(const DraftInput& input) {
-  Draft draft;
-  std::string host = OneLine(input.host, "");
-  if (host.empty()) host = "this site";
-  const std::string ref = "tdm request #" + std::to_string(input.request_id);
-
-  // Contact details, in the order Draft::missing documents.
-  struct Field {
-    const char* label;
-    const char* element;
-    std::string value;
-  };
-  Field fields[] = {
-      {"Name:          ", "name", OneLine(input.subject.name, " ")},
-      {"Postal address:", "postal address", OneLine(input.subject.postal_address, ", ")},
-      {"Telephone:     ", "telephone", OneLine(input.subject.phone, " ")},
-      {"Email:         ", "email", OneLine(input.subject.email, " ")},
-  };
-  for (Field& f : fields) {
-    if (f.value.empty()) {
-      draft.missing.push_back(f.element);
-      f.value = Placeholder(f.element);
-    }
-  }
-  const std::string& name = fields[0].value;
-  std::string date = OneLine(input.drafted_at_utc, " ");
-  if (date.empty()) {
-    draft.missing.push_back("date");
-    date = Placeholder("date");
-  }
-  const Material material = CollectMaterial(input.items);
-  if (material.pages.empty() && material.images.empty()) {
-    draft.missing.push_back("location of the material (URLs)");
-  }
-
-  draft.subject_line =
-      "Takedown notice: copyright infringement and non-consensual intimate "
-      "images on " +
-      host + " (" + ref + ")";
-
-  std::string b;
-  b += Wrap("To: the operator and designated copyright agent of " + host);
-  b += Wrap("From: " + name);
-  b += "Date: " + date + "\n";
-  b += "Reference: " + ref + "\n\n";
-  b += Wrap(
-           "NOTICE OF COPYRIGHT INFRINGEMENT (17 U.S.C. 512(c)(3)) AND REMOVAL REQUEST FOR A "
-           "NON-CONSENSUAL INTIMATE VISUAL DEPICTION (47 U.S.C. 223a, TAKE IT DOWN ACT)") +
-       "\n";
-  b += Wrap(
-      "This notice is a notification of claimed infringement under the Digital Millennium "
-      "Copyright Act, 17 U.S.C. 512(c)(3), and a removal request under the TAKE IT DOWN "
-      "Act, 47 U.S.C. 223a. It concerns images of me published on " +
-      host + " without my consent. Please remove them or disable access to them.");
-  b += WorksSection(material.images.size(), CountByFaceOnly(material));
-  b += MaterialSection(material, host);
-
-  b += Heading("3. CONTACT DETAILS OF THE NOTIFYING PARTY");
-  for (const Field& f : fields) b += "  " + std::string(f.label) + " " + f.value + "\n";
-
-  b += Heading("4. GOOD-FAITH STATEMENT");
-  b += Wrap(
-      "I have a good faith belief that use of the material in the manner complained of is "
-      "not authorized by the copyright owner, its agent, or the law.");
-
-  b += Heading("5. STATEMENT THAT THE DEPICTION IS NOT CONSENSUAL");
-  b += Wrap(
-      "I am the identifiable individual depicted in the images listed in section 2. They "
-      "are intimate visual depictions of me that were published without my consent, and I "
-      "have a good faith belief that they are not consensual.");
-
-  b += Heading("6. STATEMENT OF ACCURACY AND AUTHORITY");
-  b += Wrap(
-      "The information in this notice is accurate, and under penalty of perjury, I am the "
-      "owner, or am authorized to act on behalf of the owner, of an exclusive right that is "
-      "allegedly infringed, and I am the individual depicted or am authorized to act on "
-      "that individual's behalf.");
-
-  b += Heading("7. REQUESTED ACTION");
-  b += Wrap(
-      "Please remove, or disable access to, the material listed in section 2 "
-      "expeditiously. Under 47 U.S.C. 223a, a covered platform must remove an intimate "
-      "visual depiction as soon as possible, and not later than 48 hours after receiving a "
-      "valid removal request, and must make reasonable efforts to identify and remove any "
-      "known identical copies of it. I therefore ask that you remove the material within 48 "
-      "hours of receiving this notice, remove any known identical copies of it, and confirm "
-      "the removal to me at the email address above.");
-
-  b += Heading("8. SIGNATURE");
-  b += "Signed electronically by the notifying party:\n\n";
-  b += Wrap("/s/ " + name);
-  b += Wrap(name);
-  b += "Date: " + date + "\n\n";
-  b += Wrap("Please quote " + ref + " in any reply.");
-  draft.body = std::move(b);
-  return draft;
+  // Loaded once; a function-local static is initialised thread-safely.
+  static const Result<TemplateSet>* const loaded =
+      new Result<TemplateSet>(TemplateSet::Load(TemplateSet::DefaultDir()));
+  if (loaded->ok()) return DraftWith(loaded->value(), input, "");
+  return DraftWith(TemplateSet(), input, loaded->status().message());
 }
 
 }  // namespace tdm::notifier
