@@ -289,20 +289,6 @@ TEST(Pipeline, DemoForumCrawledMatchedAndDrafted) {
   }
 }
 
-// Sets environment variables for the services a test starts, and unsets them after.
-class ScopedEnv {
- public:
-  explicit ScopedEnv(std::vector<std::pair<std::string, std::string>> vars) : vars_(vars) {
-    for (const auto& [k, v] : vars_) setenv(k.c_str(), v.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    for (const auto& [k, v] : vars_) unsetenv(k.c_str());
-  }
-
- private:
-  std::vector<std::pair<std::string, std::string>> vars_;
-};
-
 // Waits until the crawl has nothing queued and every match is drafted.
 bool AwaitCrawlDone(const Scenario& s, int64_t crawl_id, std::chrono::seconds d) {
   const std::string crawl = std::to_string(crawl_id);

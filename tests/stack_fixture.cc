@@ -59,7 +59,11 @@ CommandResult Tdm(const std::filesystem::path& home, const std::vector<std::stri
 LocalStack::LocalStack() {
   char tmpl[] = "/tmp/tdm-it-XXXXXX";
   home_ = mkdtemp(tmpl);
+  // Tests reach 127.0.0.1 only: no RDAP lookups unless a test serves RDAP.
+  const bool rdap_set = std::getenv("TDM_RDAP_URL") != nullptr;
+  if (!rdap_set) setenv("TDM_RDAP_URL", "off", 1);
   up_ = Tdm(home_, {"up"});
+  if (!rdap_set) unsetenv("TDM_RDAP_URL");
 }
 
 LocalStack::~LocalStack() {

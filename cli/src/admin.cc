@@ -332,4 +332,17 @@ Result<std::vector<int64_t>> ListTakedownIdsForSubject(const Home& home, int64_t
   });
 }
 
+Result<std::vector<std::string>> MatchedImageUrls(const Home& home, int64_t subject_id) {
+  return InStackDb(home, [&](pqxx::work& tx) {
+    std::vector<std::string> out;
+    for (const auto& r :
+         tx.exec_params("SELECT DISTINCT i.image_url FROM takedown_items i JOIN takedowns t"
+                        " ON t.id = i.takedown_id WHERE t.subject_id = $1 ORDER BY 1",
+                        subject_id)) {
+      out.push_back(r[0].as<std::string>());
+    }
+    return out;
+  });
+}
+
 }  // namespace tdm::cli

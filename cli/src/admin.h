@@ -68,5 +68,7 @@ Result<int64_t> StartCrawl(const Home& home, int64_t site_id);
 Result<CrawlReport> WaitForCrawl(const Home& home, int64_t crawl_id, double timeout_s);
 
 Result<std::vector<int64_t>> ListTakedownIdsForSubject(const Home& home, int64_t subject_id);
+// The image URLs listed in the subject's takedown requests.
+Result<std::vector<std::string>> MatchedImageUrls(const Home& home, int64_t subject_id);
 
 }  // namespace tdm::cli

@@ -7,8 +7,11 @@
 #include "face_profiles.h"
 #include "matches.h"
 #include "site_settings.h"
+#include "takedown_delivery.h"
+#include "takedown_settings.h"
 #include "takedowns.h"
 #include "tdm/demo/leak_site.h"
+#include "tdm/demo/smtp_sink.h"
 #include "tdm/demo/static_server.h"
 
 namespace tdm::cli {
@@ -22,6 +25,56 @@ int Fail(const Status& s) {
 std::filesystem::path PhotosDir() {
   if (const char* env = std::getenv("TDM_PHOTOS_DIR")) return env;
   return std::filesystem::path(TDM_ASSETS_DIR) / "johns";
+}
+
+// The legal team's part: the forum's abuse desk as the recipient, approval,
+// sending (to a mail sink on this machine: the demo never mails anyone), then
+// the forum deletes the images and the removal check confirms it.
+Status SendAndVerify(const Home& home, const demo::LeakSite& site, int64_t site_id, int64_t subject,
+                     const std::vector<int64_t>& ids) {
+  // The notice names what it still needs: the victim supplies it.
+  SubjectDetailsChange phone;
+  phone.phone = "+1 555 0100";
+  auto details = SetSubjectDetails(home, subject, phone);
+  if (!details.ok()) return details.status();
+  std::cout << "the victim adds the telephone number the notice asks for: " << *details << "\n";
+  auto contact = SetSiteContact(home, site_id, "abuse@demo-forum.example");
+  if (!contact.ok()) return contact.status();
+  std::cout << *contact << "\n";
+  if (Status s = WaitForDrafts(home, subject, 60); !s.ok()) return s;
+  demo::SmtpSink sink;
+  auto port = sink.Start(0);
+  if (!port.ok()) return port.status();
+  setenv("TDM_SMTP_URL", ("smtp://127.0.0.1:" + std::to_string(*port)).c_str(), 1);
+  setenv("TDM_SMTP_FROM", "legal-team@demo-ngo.example", 1);
+  for (int64_t id : ids) {
+    auto approved = MoveTakedown(home, id, notifier::TakedownStatus::kApproved, "demo legal team",
+                                 "reviewed in the demo");
+    if (!approved.ok()) return approved.status();
+    std::cout << *approved << "\n";
+    auto sent = SendTakedownNow(home, id, "demo legal team");
+    if (!sent.ok()) return sent.status();
+    std::cout << *sent << "\n";
+  }
+  std::cout << "the local mail sink received " << sink.messages().size() << " message(s)\n\n";
+  // The forum complies: every matched image is deleted.
+  auto urls = MatchedImageUrls(home, subject);
+  if (!urls.ok()) return urls.status();
+  int deleted = 0;
+  for (const std::string& url : *urls) {
+    const size_t path = url.find('/', url.find("://") + 3);
+    if (path == std::string::npos) continue;
+    std::error_code ec;
+    deleted += std::filesystem::remove(site.root / url.substr(path + 1), ec) ? 1 : 0;
+  }
+  std::cout << "the forum deleted " << deleted << " image(s); checking the listed URLs ...\n";
+  auto verified = VerifyTakedowns(home, std::nullopt);
+  if (!verified.ok()) return verified.status();
+  std::cout << *verified << "\n";
+  auto list = ListTakedowns(home, false);
+  if (!list.ok()) return list.status();
+  std::cout << *list;
+  return Status::Ok();
 }
 
 }  // namespace
@@ -96,9 +149,10 @@ int RunDemoCommand(const Home& home, const Args& args) {
     std::cout << "=====================================================================\n"
               << *text << "\n";
   }
+  if (Status s = SendAndVerify(home, *site, *site_id, *subject, *ids); !s.ok()) return Fail(s);
   server.Stop();
-  std::cout << "demo finished: " << ids->size() << " takedown request(s) drafted for subject "
-            << *subject << "\n";
+  std::cout << "demo finished: " << ids->size() << " takedown request(s) for subject " << *subject
+            << " drafted, approved, sent to a local mail sink and verified removed\n";
   return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "admin.h"
 #include "args.h"
+#include "command.h"
 #include "demo_command.h"
 #include "face_profiles.h"
 #include "hashes.h"
@@ -18,7 +19,6 @@
 #include "service_commands.h"
 #include "site_settings.h"
 #include "stack.h"
-#include "takedowns.h"
 #include "tdm/common/metrics.h"
 #include "tdm/common/pg.h"
 #include "tdm/crawler/recrawl.h"
@@ -67,29 +67,37 @@ data
   matches list [--subject ID] [--status pending_review|confirmed|rejected] [--json]
   matches confirm ID...                   only confirmed matches are drafted into requests
   matches reject ID...
+  subject update ID [--name N] [--email E] [--phone P] [--address A]   details for notices
+  subject situation ID [--owns-copyright yes|no|unknown] [--region us|eu|other|unknown]
+                                          decides the legal regimes of their notices
+  site set-contact ID EMAIL | --clear     where the site's notices go first (else RDAP abuse
+                                          contact, registrar, security.txt)
+  site jurisdiction ID us|eu|other|unknown
+
+takedowns (notices: drafted by the notifier, approved and sent by a person)
   takedowns list [--status S] [--subject ID] [--site ID] [--overdue] [--json]
-  takedowns show ID
+  takedowns show ID                       the notice, its recipient and why, its regimes
+  takedowns regime ID REGIME[,REGIME]|auto  dmca-512c3, take-it-down, eu-dsa-16, ncii-policy
   takedowns approve ID [--by NAME] [--reason TEXT]   refused while a required detail is missing
+  takedowns send ID [--by NAME]           by SMTP ($TDM_SMTP_URL, $TDM_SMTP_FROM or
+                                          HOME/smtp.conf); the removal deadline starts
+  takedowns verify [ID]                   re-fetch the listed URLs now (else on a schedule)
+  takedowns escalate ID --to hosting-abuse|registrar-abuse|security-txt|site|search-engine|EMAIL
+                        --reason TEXT [--by NAME]   after the deadline, a refusal or a part removal
   takedowns mark ID STATUS --reason TEXT [--by NAME]  acknowledged, removed, partially_removed,
                                           rejected, overdue, escalated, draft (back for
-                                          changes), withdrawn: as the lifecycle allows
+                                          changes), withdrawn; sent (sent outside tdm)
   takedowns history ID                    every move: when, from, to, who, why
+  takedowns evidence ID [--warc FILE]     what each page showed when sighted and checked
+  takedowns export --format csv|lumen-json|eml [--out PATH] [list filters]
+  takedowns deadline [REGIME [DURATION]] [--check-every DURATION]   per-regime removal
+                                          deadline (take-it-down 48h) and re-check interval
 
 hashes (ThreatExchange / python-threatexchange PDQ formats)
   hash [--json] FILE|DIR...               file, pdq, quality, sha256, md5 of each image
   hashes import (--subject ID | --list NAME) FILE
   hashes export [--subject ID] [--csv]
 )";
-
-int Fail(const Status& s) {
-  std::cerr << "tdm: error: " << s.ToString() << "\n";
-  return 1;
-}
-
-template <typename T>
-int Fail(const Result<T>& r) {
-  return Fail(r.status());
-}
 
 int Up(const Home& home, const Args&) {
   Status s = StackUp(home);
@@ -135,12 +143,6 @@ int SubjectAdd(const Home& home, const Args& a) {
   if (!id.ok()) return Fail(id);
   std::cout << "subject " << *id << "\n";
   return 0;
-}
-
-// The one positional argument of a command that acts on one thing by id.
-Result<int64_t> OneId(const Args& a, const std::string& what) {
-  if (a.positional().size() != 1) return Status::InvalidArgument("give one " + what);
-  return ParseId(a.positional()[0], what);
 }
 
 int SubjectDelete(const Home& home, const Args& a) {
@@ -396,84 +398,6 @@ int HashesExport(const Home& home, const Args& a) {
   return 0;
 }
 
-int TakedownsList(const Home& home, const Args& a) {
-  TakedownFilter filter;
-  if (auto status = a.Get("--status")) {
-    filter.status = notifier::ParseStatus(*status);
-    if (!filter.status) {
-      std::string names;
-      for (auto s : notifier::AllStatuses())
-        names += std::string(names.empty() ? "" : "|") + notifier::StatusName(s);
-      return Fail(Status::InvalidArgument("--status must be " + names));
-    }
-  }
-  for (const auto& [flag, field] :
-       {std::pair{"--subject", &filter.subject_id}, std::pair{"--site", &filter.site_id}}) {
-    if (!a.Get(flag)) continue;
-    auto id = a.GetId(flag);
-    if (!id.ok()) return Fail(id);
-    *field = *id;
-  }
-  filter.overdue = a.Has("--overdue");
-  auto text = ListTakedowns(home, a.Has("--json"), filter);
-  if (!text.ok()) return Fail(text);
-  std::cout << *text;
-  return 0;
-}
-
-int TakedownsShow(const Home& home, const Args& a) {
-  auto id = OneId(a, "takedown id");
-  if (!id.ok()) return Fail(id);
-  auto text = ShowTakedown(home, *id);
-  if (!text.ok()) return Fail(text);
-  std::cout << *text << "takedown " << *id << "\n";
-  return 0;
-}
-
-int TakedownsApprove(const Home& home, const Args& a) {
-  auto id = OneId(a, "takedown id");
-  if (!id.ok()) return Fail(id);
-  const std::string actor = ActorName(a.Get("--by"));
-  auto moved = MoveTakedown(home, *id, notifier::TakedownStatus::kApproved, actor,
-                            a.Get("--reason").value_or("approved by " + actor));
-  if (!moved.ok()) return Fail(moved);
-  std::cout << *moved << "\n";
-  return 0;
-}
-
-int TakedownsMark(const Home& home, const Args& a) {
-  if (a.positional().size() != 2) {
-    return Fail(Status::InvalidArgument("give a takedown id and the status it reached"));
-  }
-  auto id = ParseId(a.positional()[0], "takedown id");
-  if (!id.ok()) return Fail(id);
-  auto to = notifier::ParseStatus(a.positional()[1]);
-  if (!to) {
-    return Fail(Status::InvalidArgument("unknown status '" + a.positional()[1] + "'"));
-  }
-  auto moved =
-      MoveTakedown(home, *id, *to, ActorName(a.Get("--by")), a.Get("--reason").value_or(""));
-  if (!moved.ok()) return Fail(moved);
-  std::cout << *moved << "\n";
-  return 0;
-}
-
-int TakedownsHistory(const Home& home, const Args& a) {
-  auto id = OneId(a, "takedown id");
-  if (!id.ok()) return Fail(id);
-  auto text = TakedownHistory(home, *id);
-  if (!text.ok()) return Fail(text);
-  std::cout << *text << "takedown " << *id << "\n";
-  return 0;
-}
-
-struct Command {
-  std::set<std::string> value_flags;
-  std::set<std::string> switches;
-  std::function<int(const Home&, const Args&)> run;
-  bool positional_ok = false;
-};
-
 const std::set<std::string> kServiceFlags = {"--kafka", "--pg", "--metrics-file", "--metrics-addr"};
 
 const std::map<std::string, Command>& Commands() {
@@ -512,14 +436,14 @@ const std::map<std::string, Command>& Commands() {
       {"hash", {{}, {"--json"}, Hash, true}},
       {"hashes import", {{"--subject", "--list"}, {}, HashesImport, true}},
       {"hashes export", {{"--subject"}, {"--csv"}, HashesExport}},
-      {"takedowns list",
-       {{"--status", "--subject", "--site"}, {"--json", "--overdue"}, TakedownsList}},
-      {"takedowns show", {{}, {}, TakedownsShow, true}},
-      {"takedowns approve", {{"--by", "--reason"}, {}, TakedownsApprove, true}},
-      {"takedowns mark", {{"--by", "--reason"}, {}, TakedownsMark, true}},
-      {"takedowns history", {{}, {}, TakedownsHistory, true}},
   };
   return kCommands;
+}
+
+const Command* FindCommand(const std::string& name) {
+  if (auto it = Commands().find(name); it != Commands().end()) return &it->second;
+  if (auto it = TakedownCommands().find(name); it != TakedownCommands().end()) return &it->second;
+  return nullptr;
 }
 
 }  // namespace
@@ -532,25 +456,25 @@ int Main(int argc, char** argv) {
   }
   std::string name = words[0];
   size_t consumed = 1;
-  if (!Commands().count(name) && words.size() > 1 && Commands().count(name + " " + words[1])) {
+  if (!FindCommand(name) && words.size() > 1 && FindCommand(name + " " + words[1])) {
     name += " " + words[1];
     consumed = 2;
   }
-  auto it = Commands().find(name);
-  if (it == Commands().end()) {
+  const Command* command = FindCommand(name);
+  if (command == nullptr) {
     std::cerr << "tdm: error: unknown command '" << name << "' (tdm --help lists them)\n";
     return 2;
   }
   std::vector<std::string> rest(words.begin() + consumed, words.end());
-  auto args = Args::Parse(rest, it->second.value_flags, it->second.switches);
+  auto args = Args::Parse(rest, command->value_flags, command->switches);
   if (!args.ok()) return Fail(args);
-  if (!it->second.positional_ok && !args->positional().empty()) {
+  if (!command->positional_ok && !args->positional().empty()) {
     return Fail(Status::InvalidArgument("unexpected argument '" + args->positional()[0] + "'"));
   }
   auto home = Home::Resolve(args->Get("--home"));
   if (!home.ok()) return Fail(home);
   spdlog::set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
-  return it->second.run(*home, *args);
+  return command->run(*home, *args);
 }
 
 }  // namespace tdm::cli

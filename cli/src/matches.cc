@@ -161,8 +161,11 @@ Status WaitForDrafts(const Home& home, int64_t subject_id, double timeout_s) {
     auto left = pg.Transact([&](pqxx::work& tx) {
       return tx
           .exec_params1(
-              "SELECT count(*) FROM matches m LEFT JOIN takedown_items i ON i.match_id = m.id"
-              " WHERE m.subject_id = $1 AND m.status = 'confirmed' AND i.id IS NULL",
+              "SELECT (SELECT count(*) FROM matches m LEFT JOIN takedown_items i"
+              "   ON i.match_id = m.id"
+              "   WHERE m.subject_id = $1 AND m.status = 'confirmed' AND i.id IS NULL)"
+              " + (SELECT count(*) FROM takedowns WHERE subject_id = $1 AND status = 'draft'"
+              "   AND prepared_at IS NULL)",
               subject_id)[0]
           .as<int64_t>();
     });
@@ -170,7 +173,8 @@ Status WaitForDrafts(const Home& home, int64_t subject_id, double timeout_s) {
     if (*left == 0) return Status::Ok();
     if (std::chrono::steady_clock::now() > until) {
       return Status::Unavailable(std::to_string(*left) +
-                                 " confirmed match(es) not drafted yet; is the notifier running?");
+                                 " confirmed match(es) or draft(s) not drafted and prepared yet;"
+                                 " is the notifier running?");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }

@@ -24,7 +24,8 @@ Result<int> ReviewMatches(const Home& home, const std::vector<int64_t>& ids, boo
 Result<std::vector<int64_t>> PendingMatchIds(const Home& home, int64_t subject_id);
 
 // Waits until every confirmed match of the subject is part of a takedown
-// request, or Unavailable after `timeout_s`.
+// request and every draft of theirs is prepared (recipients found, regimes
+// chosen), or Unavailable after `timeout_s`.
 Status WaitForDrafts(const Home& home, int64_t subject_id, double timeout_s);
 
 }  // namespace tdm::cli

@@ -139,6 +139,18 @@ int RunNotifierCommand(const Home& home, const Args& args) {
   c.kafka_bootstrap = e->kafka_bootstrap;
   c.pg_dsn = e->pg_dsn;
   c.metrics_file = MetricsFile(home, args, "notifier");
+  c.work_every = std::chrono::milliseconds(EnvInt("TDM_NOTIFIER_EVERY_MS", c.work_every.count()));
+  c.reconcile_every =
+      std::chrono::milliseconds(EnvInt("TDM_NOTIFIER_RECONCILE_MS", c.reconcile_every.count()));
+  if (const char* rdap = std::getenv("TDM_RDAP_URL"); rdap != nullptr && *rdap != '\0') {
+    c.rdap_url = rdap;
+  }
+  if (const char* dir = std::getenv("TDM_TEMPLATE_DIR"); dir != nullptr && *dir != '\0') {
+    c.templates_dir = dir;
+  }
+  if (const char* ua = std::getenv("TDM_USER_AGENT"); ua != nullptr && *ua != '\0') {
+    c.user_agent = ua;
+  }
   ServeMetrics(home, args, "notifier", c);
   return notifier::RunNotifierService(c);
 }

@@ -37,8 +37,12 @@ Result<std::string> ListTakedowns(const Home& home, bool as_json, const Takedown
         " to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
         " array_to_string(t.missing, ', '), array_to_json(t.regimes)::text,"
         " coalesce(json_agg(json_build_object('page', i.page_url, 'image', i.image_url,"
-        "   'match', i.match_id) ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL), '[]')::text,"
-        " coalesce(to_char(t.deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+        "   'match', i.match_id, 'state', i.state, 'reason', i.state_reason) ORDER BY i.id)"
+        "   FILTER (WHERE i.id IS NOT NULL), '[]')::text,"
+        " coalesce(to_char(t.deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "''),"
+        " t.recipient_email, t.recipient_source, coalesce(t.message_id, ''),"
+        " array_to_json(t.cites)::text"
         " FROM takedowns t LEFT JOIN takedown_items i ON i.takedown_id = t.id"
         " WHERE ($1 = '' OR t.status = $1) AND ($2 = 0 OR t.subject_id = $2)"
         "   AND ($3 = 0 OR EXISTS (SELECT 1 FROM takedown_items x JOIN matches m ON m.id = "
@@ -60,6 +64,10 @@ Result<std::string> ListTakedowns(const Home& home, bool as_json, const Takedown
                        {"regimes", json::parse(r[7].as<std::string>())},
                        {"items", json::parse(r[8].as<std::string>())},
                        {"deadline", r[9].as<std::string>()},
+                       {"recipient",
+                        {{"email", r[10].as<std::string>()}, {"source", r[11].as<std::string>()}}},
+                       {"message_id", r[12].as<std::string>()},
+                       {"cites", json::parse(r[13].as<std::string>())},
                        {"created_at", r[5].as<std::string>()},
                        {"missing", r[6].as<std::string>()}});
       }
@@ -80,12 +88,25 @@ Result<std::string> ListTakedowns(const Home& home, bool as_json, const Takedown
 Result<std::string> ShowTakedown(const Home& home, int64_t id) {
   auto text = InStackDb(home, [&](pqxx::work& tx) -> std::optional<std::string> {
     auto t = tx.exec_params(
-        "SELECT status, host, subject_line, body, array_to_string(missing, ', ')"
+        "SELECT status, host, subject_line, body, array_to_string(missing, ', '),"
+        " recipient_email, recipient_source, array_to_string(regimes, ', '),"
+        " coalesce(regimes_set_by, ''), array_to_string(cites, ', ')"
         " FROM takedowns WHERE id = $1",
         id);
     if (t.empty()) return std::nullopt;
     std::string out = "Takedown request " + std::to_string(id) + " (" + t[0][0].as<std::string>() +
                       ") to " + t[0][1].as<std::string>() + "\n";
+    const std::string to = t[0][5].as<std::string>();
+    out += "To: " + (to.empty() ? std::string("(no recipient yet)") : to) +
+           (t[0][6].as<std::string>().empty() ? "" : "  [" + t[0][6].as<std::string>() + "]") +
+           "\n";
+    out += "Regimes: " + t[0][7].as<std::string>() +
+           (t[0][8].as<std::string>().empty() ? " (chosen by tdm)"
+                                              : " (set by " + t[0][8].as<std::string>() + ")") +
+           "\n";
+    if (!t[0][9].as<std::string>().empty()) {
+      out += "Re-upload of the content of request(s): " + t[0][9].as<std::string>() + "\n";
+    }
     if (!t[0][4].as<std::string>().empty()) {
       out += "Still needed before sending: " + t[0][4].as<std::string>() + "\n";
     }
@@ -122,14 +143,15 @@ Result<std::string> MoveTakedown(const Home& home, int64_t id, TakedownStatus to
     tx.exec_params("UPDATE takedowns SET status = $2, updated_at = now() WHERE id = $1", id,
                    notifier::StatusName(to));
     std::string deadline;
-    if (to == TakedownStatus::kSent) {  // the host's time to remove it starts now
-      const auto hours = notifier::RemovalDeadline(
-          json::parse(t[0][2].as<std::string>()).get<std::vector<std::string>>());
-      deadline = "; removal due within " + std::to_string(hours.count()) + " h";
-      tx.exec_params(
-          "UPDATE takedowns SET sent_at = now(), deadline_at = now() + make_interval(hours => $2)"
-          " WHERE id = $1",
-          id, static_cast<int>(hours.count()));
+    if (to == TakedownStatus::kSent) {  // sent outside tdm: the host's time starts now
+      auto due = tx.exec_params1(
+          "UPDATE takedowns t SET sent_at = now(), deadline_at = now() + coalesce((SELECT"
+          " min(deadline) FROM regime_settings WHERE regime = ANY(t.regimes)), interval '7 days'),"
+          " next_check_at = now() + coalesce((SELECT min(check_every) FROM regime_settings"
+          " WHERE regime = ANY(t.regimes)), interval '6 hours') WHERE id = $1"
+          " RETURNING to_char(deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')",
+          id);
+      deadline = "; removal due by " + due[0].as<std::string>();
     }
     tx.exec_params(
         "INSERT INTO takedown_events (takedown_id, from_status, to_status, actor, note)"

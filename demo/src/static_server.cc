@@ -427,7 +427,21 @@ void StaticServer::Serve(Connection* conn) {
       if (fs::is_directory(file, ec)) file /= "index.html";
       const fs::path real = fs::canonical(file, ec);
       const fs::path inside = ec ? fs::path() : real.lexically_relative(canonical_root_);
-      if (ec || !fs::is_regular_file(real, ec)) {
+      fs::path moved = file;
+      moved += ".redirect";
+      fs::path gone = file;
+      gone += ".gone";
+      if ((ec || !fs::is_regular_file(real, ec)) && fs::is_regular_file(moved, ec)) {
+        std::ifstream in(moved);
+        std::string target;
+        std::getline(in, target);
+        while (!target.empty() && (target.back() == '\r' || target.back() == ' ')) {
+          target.pop_back();
+        }
+        SendAll(fd, Simple("301 Moved Permanently", head_only, "Location: " + target + "\r\n"));
+      } else if ((ec || !fs::is_regular_file(real, ec)) && fs::is_regular_file(gone, ec)) {
+        SendAll(fd, Simple("410 Gone", head_only));
+      } else if (ec || !fs::is_regular_file(real, ec)) {
         SendAll(fd, Simple("404 Not Found", head_only));
       } else if (inside.empty() || *inside.begin() == "..") {
         SendAll(fd, Simple("403 Forbidden", head_only));

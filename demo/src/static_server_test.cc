@@ -163,6 +163,18 @@ TEST_F(StaticServerTest, RedirectLoopPointsAtItself) {
   EXPECT_NE(r.find("Location: /forum/fault/redirect-loop.html\r\n"), std::string::npos);
 }
 
+TEST_F(StaticServerTest, RedirectAndGoneMarkersStandForAMovedOrDeletedPage) {
+  Write(root_ / "forum" / "thread.html.redirect", "/forum/\n");
+  Write(root_ / "forum" / "old.html.gone", "");
+  const std::string moved = Get(port_, "/forum/thread.html");
+  EXPECT_EQ(moved.rfind("HTTP/1.1 301 Moved Permanently\r\n", 0), 0u) << moved;
+  EXPECT_NE(moved.find("Location: /forum/\r\n"), std::string::npos) << moved;
+  EXPECT_EQ(Get(port_, "/forum/old.html").rfind("HTTP/1.1 410 Gone\r\n", 0), 0u);
+  // A real file wins over its marker.
+  Write(root_ / "forum" / "old.html", "<html>back</html>");
+  EXPECT_EQ(BodyOf(Get(port_, "/forum/old.html")), "<html>back</html>");
+}
+
 TEST_F(StaticServerTest, SlowStallsUntilStop) {
   const int fd = Connect(port_);
   const std::string req = "GET /fault/slow HTTP/1.1\r\nHost: x\r\n\r\n";

@@ -74,17 +74,6 @@ std::vector<TakedownStatus> AllStatuses() {
 
 std::vector<TakedownStatus> NextStatuses(TakedownStatus from) { return Moves(from); }
 
-std::chrono::hours RemovalDeadline(const std::vector<std::string>& regimes) {
-  std::chrono::hours shortest{7 * 24};
-  for (const std::string& r : regimes) {
-    const std::chrono::hours h = r == "take-it-down"  ? std::chrono::hours(48)
-                                 : r == "ncii-policy" ? std::chrono::hours(72)
-                                                      : std::chrono::hours(7 * 24);
-    shortest = std::min(shortest, h);
-  }
-  return shortest;
-}
-
 bool CanMove(TakedownStatus from, TakedownStatus to) {
   const std::vector<S> next = Moves(from);
   return std::find(next.begin(), next.end(), to) != next.end();

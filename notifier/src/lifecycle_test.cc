@@ -46,12 +46,5 @@ TEST(Lifecycle, RemovedAndWithdrawnAreFinal) {
   EXPECT_TRUE(NextStatuses(S::kRemoved).empty());
 }
 
-TEST(Lifecycle, TheDeadlineIsTheShortestOfTheRequestsRegimes) {
-  EXPECT_EQ(RemovalDeadline({"dmca-512c3", "take-it-down"}), std::chrono::hours(48));
-  EXPECT_EQ(RemovalDeadline({"eu-dsa-16", "ncii-policy"}), std::chrono::hours(72));
-  EXPECT_EQ(RemovalDeadline({"dmca-512c3"}), std::chrono::hours(168));
-  EXPECT_EQ(RemovalDeadline({}), std::chrono::hours(168));
-}
-
 }  // namespace
 }  // namespace tdm::notifier

@@ -1,5 +1,7 @@
 #include <functional>
+#include <optional>
 
+#include "pg_drafting.h"
 #include "tdm/common/pg_adapter.h"
 #include "tdm/notifier/takedown_store.h"
 
@@ -15,7 +17,7 @@ class PgTakedownStore final : public TakedownStore {
     return pg_.Transact([&](pqxx::work& tx) {
       AddOutcome out;
       auto m = tx.exec_params(
-          "SELECT m.subject_id, s.host, s.page_url, s.image_url FROM matches m"
+          "SELECT m.subject_id, s.host, s.page_url, s.image_url, s.site_id FROM matches m"
           " JOIN sightings s ON s.id = m.sighting_id JOIN subjects p ON p.id = m.subject_id"
           " WHERE m.id = $1 AND m.status = 'confirmed' AND p.withdrawn_at IS NULL",
           match_id);
@@ -26,16 +28,26 @@ class PgTakedownStore final : public TakedownStore {
       // Serialise everyone drafting for this (subject, host).
       tx.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))",
                      static_cast<int>(subject_id & 0x7fffffff), host);
+      // A redelivered match already in a request (of any status) opens nothing.
+      auto held =
+          tx.exec_params("SELECT takedown_id FROM takedown_items WHERE match_id = $1", match_id);
+      if (!held.empty()) {
+        out.takedown_id = held[0][0].as<int64_t>();
+        return out;
+      }
       auto open = tx.exec_params(
           "SELECT id FROM takedowns WHERE subject_id = $1 AND host = $2"
           " AND status = 'draft'",
           subject_id, host);
       if (open.empty()) {
-        out.takedown_id = tx.exec_params1(
-                                "INSERT INTO takedowns (subject_id, host) VALUES ($1, $2)"
-                                " RETURNING id",
-                                subject_id, host)[0]
-                              .as<int64_t>();
+        out.takedown_id =
+            tx.exec_params1(
+                  "INSERT INTO takedowns (subject_id, host, site_id)"
+                  " VALUES ($1, $2, $3) RETURNING id",
+                  subject_id, host,
+                  m[0][4].is_null() ? std::optional<int64_t>()
+                                    : std::optional<int64_t>(m[0][4].as<int64_t>()))[0]
+                .as<int64_t>();
         tx.exec_params(
             "INSERT INTO takedown_events (takedown_id, from_status, to_status, note)"
             " VALUES ($1, NULL, 'draft', 'drafted from match ' || $2)",
@@ -50,33 +62,13 @@ class PgTakedownStore final : public TakedownStore {
           out.takedown_id, match_id, m[0][2].as<std::string>(), m[0][3].as<std::string>());
       out.new_item = !item.empty();
       if (!out.new_item) return out;
-      DraftInput in;
-      in.request_id = out.takedown_id;
-      in.host = host;
-      auto subj = tx.exec_params1(
-          "SELECT name, coalesce(email, ''), coalesce(phone, ''), coalesce(postal_address, ''),"
-          " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
-          " FROM subjects WHERE id = $1",
-          subject_id);
-      in.subject = {subj[0].as<std::string>(), subj[1].as<std::string>(), subj[2].as<std::string>(),
-                    subj[3].as<std::string>()};
-      in.drafted_at_utc = subj[4].as<std::string>();
-      auto items = tx.exec_params(
-          "SELECT i.page_url, i.image_url, m.distance,"
-          " to_char(s.first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'),"
-          " m.kind = 'face'"
-          " FROM takedown_items i JOIN matches m ON m.id = i.match_id"
-          " JOIN sightings s ON s.id = m.sighting_id WHERE i.takedown_id = $1 ORDER BY i.id",
-          out.takedown_id);
-      for (const auto& row : items) {
-        in.items.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int>(),
-                            row[3].as<std::string>(), row[4].as<bool>()});
+      if (auto earlier = EarlierRemovedRequests(tx, match_id); !earlier.empty()) {
+        tx.exec_params(
+            "UPDATE takedowns SET cites = ARRAY(SELECT DISTINCT unnest(cites || $2::bigint[])"
+            " ORDER BY 1) WHERE id = $1",
+            out.takedown_id, PgNumberArray(earlier));
       }
-      Draft d = draft(in);
-      tx.exec_params(
-          "UPDATE takedowns SET subject_line = $2, body = $3, missing = $4::text[],"
-          " updated_at = now() WHERE id = $1",
-          out.takedown_id, d.subject_line, d.body, PgTextArray(d.missing));
+      RedraftInTx(tx, out.takedown_id, draft);
       return out;
     });
   }
@@ -85,12 +77,19 @@ class PgTakedownStore final : public TakedownStore {
     return pg_.Transact([](pqxx::work& tx) {
       std::vector<int64_t> out;
       for (const auto& r : tx.exec(
-               "WITH late AS (UPDATE takedowns t SET status = 'overdue', updated_at = now()"
-               "  FROM takedowns old WHERE old.id = t.id AND t.status IN ('sent', 'acknowledged')"
-               "  AND t.deadline_at < now() RETURNING t.id, old.status AS was, t.deadline_at)"
+               "WITH late AS (UPDATE takedowns t SET updated_at = now(),"
+               "  status = CASE WHEN EXISTS (SELECT 1 FROM takedown_items i WHERE"
+               "   i.takedown_id = t.id AND i.state = 'removed') THEN 'partially_removed'"
+               "   ELSE 'overdue' END"
+               "  FROM takedowns old WHERE old.id = t.id"
+               "  AND t.status IN ('sent', 'acknowledged', 'escalated')"
+               "  AND t.deadline_at < now() RETURNING t.id, old.status AS was, t.status AS now,"
+               "  t.deadline_at)"
                " INSERT INTO takedown_events (takedown_id, from_status, to_status, actor, note)"
-               " SELECT id, was, 'overdue', 'tdm', 'removal deadline passed at ' ||"
-               "  to_char(deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') FROM late"
+               " SELECT id, was, now, 'tdm', 'removal deadline passed at ' ||"
+               "  to_char(deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"') ||"
+               "  CASE WHEN now = 'partially_removed' THEN ' with some of the material still up'"
+               "  ELSE '' END FROM late"
                " RETURNING takedown_id")) {
         out.push_back(r[0].as<int64_t>());
       }

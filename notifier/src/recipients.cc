@@ -344,14 +344,17 @@ RecipientResolution RecipientResolver::Resolve(const RecipientQuery& query) {
     return resolution;
   }
   const std::string& host = site->host();
-  const std::string ip = SiteIp(host, resolve_ips_, out);
-  const std::string domain = RegistrableDomain(host);
+  const bool rdap_on = !rdap_base_url_.empty();
+  const std::string ip = rdap_on ? SiteIp(host, resolve_ips_, out) : std::string();
+  const std::string domain = rdap_on ? RegistrableDomain(host) : std::string();
 
   // One batch: RDAP ip, RDAP domain, security.txt, each when it applies.
   std::vector<FetchRequest> requests;
   int ip_index = -1, domain_index = -1;
-  auto rdap_base = Url::Parse(rdap_base_url_);
-  if (!rdap_base.ok()) {
+  auto rdap_base = Url::Parse(rdap_on ? rdap_base_url_ : "http://off.invalid/");
+  if (!rdap_on) {
+    out.Problem("RDAP: lookups are off (TDM_RDAP_URL=off)");
+  } else if (!rdap_base.ok()) {
     out.Problem("RDAP: base URL unusable (" + rdap_base.status().message() + ")");
   } else {
     if (!ip.empty()) {

@@ -289,6 +289,18 @@ void JudgeOthers(const ItemWork& w, size_t images_on_page, const std::string& go
 
 }  // namespace
 
+const char* ItemStateName(ItemState state) {
+  switch (state) {
+    case ItemState::kPresent:
+      return "present";
+    case ItemState::kRemoved:
+      return "removed";
+    case ItemState::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
 RemovalChecker::RemovalChecker(Fetcher& fetcher, RemovalCheckOptions options)
     : fetcher_(fetcher), options_(std::move(options)) {}
 

@@ -47,6 +47,8 @@ class ScriptedFetcher final : public Fetcher {
     r.url = url;
     r.final_url = url;
     r.http_status = status;
+    r.response_headers = "HTTP/1.1 " + std::to_string(status) + " Test\r\n";
+    if (!content_type.empty()) r.response_headers += "Content-Type: " + content_type + "\r\n";
     r.content_type = std::move(content_type);
     r.body = std::move(body);
     table_[url] = std::move(r);

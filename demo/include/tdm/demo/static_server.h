@@ -44,6 +44,10 @@ namespace tdm::demo {
 //   "/fault/trickle"       200 headers announcing 1 MiB, then one byte every
 //                          200 ms (a slow-loris body) until Stop() or close
 //
+// A missing file X for which "X.redirect" exists answers 301 Moved
+// Permanently to the first line of that file; one for which "X.gone" exists
+// answers 410 Gone (a page moved or deleted after a takedown).
+//
 // Files are served with validators, ETag (size and modification time) and
 // Last-Modified, and a conditional GET whose copy is current gets 304 Not
 // Modified without a body (If-None-Match decides when sent, else

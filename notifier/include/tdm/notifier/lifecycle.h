@@ -48,11 +48,4 @@ std::vector<TakedownStatus> AllStatuses();
 std::vector<TakedownStatus> NextStatuses(TakedownStatus from);
 bool CanMove(TakedownStatus from, TakedownStatus to);
 
-// How long a host has to remove the content once a request is sent: the
-// shortest over the request's regimes. "take-it-down" 48 h (47 U.S.C. 223a),
-// "ncii-policy" 72 h, "dmca-512c3" and "eu-dsa-16" 7 days (the law says
-// "expeditiously" / "timely": a team's working assumption, not a statute);
-// an unknown regime 7 days.
-std::chrono::hours RemovalDeadline(const std::vector<std::string>& regimes);
-
 }  // namespace tdm::notifier

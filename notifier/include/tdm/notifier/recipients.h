@@ -156,7 +156,8 @@ std::string RegistrableDomain(const std::string& host);
 // asked once per site and not once per notice.
 //
 // The RDAP requests go to `rdap_base_url` + "/ip/<ip>" and "/domain/<domain>"
-// (a trailing '/' on the base is fine), e.g. "https://rdap.org" (a bootstrap
+// (a trailing '/' on the base is fine; an empty base turns RDAP off, noted as
+// a problem), e.g. "https://rdap.org" (a bootstrap
 // server that redirects to the authoritative registry; redirects are
 // followed). The site's IP is its host when that is an IP literal, else the
 // first address `resolve_ips` returns (ResolveHostAddresses in production).

@@ -81,6 +81,8 @@ struct ItemToCheck {
 };
 
 enum class ItemState { kPresent, kRemoved, kUnknown };
+// "present", "removed", "unknown": takedown_items.state and evidence verdicts.
+const char* ItemStateName(ItemState state);
 
 struct ItemVerdict {
   ItemState state = ItemState::kUnknown;
