@@ -78,6 +78,8 @@ Result<int> EvidenceKeeper::Run(size_t limit) {
     req.url = job.item.page_url;
     req.allow_private = job.item.allow_private;
     req.private_host = job.item.private_host;
+    req.headers = job.item.session_headers;
+    req.cookie = job.item.session_cookie;
     requests.push_back(std::move(req));
   }
   const auto responses = fetcher_.FetchAll(requests);

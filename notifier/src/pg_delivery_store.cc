@@ -57,6 +57,13 @@ ItemToCheck ItemFrom(const pqxx::row& r, int first) {
   item.pdq_hex = r[first + 3].as<std::string>();
   item.allow_private = r[first + 4].as<bool>();
   item.private_host = r[first + 5].as<std::string>();
+  const json headers = json::parse(r[first + 6].as<std::string>(), nullptr, false);
+  if (headers.is_array()) {
+    for (const auto& h : headers) {
+      if (h.is_string()) item.session_headers.push_back(h.get<std::string>());
+    }
+  }
+  item.session_cookie = r[first + 7].as<std::string>();
   return item;
 }
 
@@ -65,10 +72,12 @@ ItemToCheck ItemFrom(const pqxx::row& r, int first) {
 constexpr const char* kItemColumns =
     " i.page_url, i.image_url, encode(img.sha256, 'hex'), encode(img.pdq, 'hex'),"
     " coalesce(site.allow_private, false),"
-    " coalesce(substring(site.seed_url from '^[a-zA-Z]+://([^/:?#]+)'), '')";
+    " coalesce(substring(site.seed_url from '^[a-zA-Z]+://([^/:?#]+)'), ''),"
+    " coalesce(array_to_json(sec.headers)::text, '[]'), coalesce(sec.cookie, '')";
 constexpr const char* kItemJoins =
     " JOIN matches m ON m.id = i.match_id JOIN sightings s ON s.id = m.sighting_id"
-    " JOIN images img ON img.id = s.image_id LEFT JOIN sites site ON site.id = s.site_id";
+    " JOIN images img ON img.id = s.image_id LEFT JOIN sites site ON site.id = s.site_id"
+    " LEFT JOIN site_secrets sec ON sec.site_id = site.id";
 
 void InsertEvidence(pqxx::work& tx, const EvidenceRecord& e) {
   tx.exec_params(

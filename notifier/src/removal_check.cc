@@ -159,6 +159,10 @@ class ImageBatch {
     r.private_host = item.private_host;
     r.host_key = HostKeyOf(url);
     r.politeness = options_.politeness;
+    if (r.host_key == HostKeyOf(item.page_url)) {  // the session never leaves its site
+      r.headers = item.session_headers;
+      r.cookie = item.session_cookie;
+    }
     requests_.push_back(std::move(r));
   }
   void Run(Fetcher& fetcher) {
@@ -325,6 +329,8 @@ std::vector<ItemVerdict> RemovalChecker::Check(const std::vector<ItemToCheck>& i
       r.private_host = item.private_host;
       r.host_key = HostKeyOf(item.page_url);
       r.politeness = options_.politeness;
+      r.headers = item.session_headers;
+      r.cookie = item.session_cookie;
       page_requests.push_back(std::move(r));
     }
     work[i].page = it->second;

@@ -315,6 +315,23 @@ TEST_F(RemovalCheck, EachPageIsFetchedOnceAndEachImageOnce) {
   EXPECT_EQ(TimesFetched(kSite + "/m/b.jpg"), 1);
 }
 
+TEST_F(RemovalCheck, TheSitesSessionGoesToItsOwnHostOnly) {
+  const std::string elsewhere = "https://cdn.example/m/c.jpg";
+  fetcher_.Serve(kPage, 200, "text/html", Html({"/m/a.jpg", elsewhere}));
+  fetcher_.Serve(kImage, 404, "text/html", "gone");
+  fetcher_.Serve(elsewhere, 200, "image/jpeg", Img().other);
+  ItemToCheck item = Item();
+  item.session_headers = {"Authorization: Bearer s3cr3t"};
+  item.session_cookie = "sid=s3cr3t";
+  CheckOne(item);
+  ASSERT_EQ(fetcher_.requests_seen.size(), 3u);
+  for (const auto& req : fetcher_.requests_seen) {
+    const bool own_host = req.url.rfind(kSite, 0) == 0;
+    EXPECT_EQ(req.cookie, own_host ? "sid=s3cr3t" : "") << req.url;
+    EXPECT_EQ(req.headers.size(), own_host ? 1u : 0u) << req.url;
+  }
+}
+
 TEST_F(RemovalCheck, ThePageResponseIsKeptAsAWarcCapture) {
   const std::string html = Html({"/m/a.jpg"});
   fetcher_.Serve(kPage, 200, "text/html", html);

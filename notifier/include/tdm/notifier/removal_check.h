@@ -78,6 +78,10 @@ struct ItemToCheck {
   // As the site's FetchRequest::allow_private and private_host.
   bool allow_private = false;
   std::string private_host;
+  // The site's session (secrets, for pages behind a login): sent with the
+  // page request, and with image requests only to the page's own host[:port].
+  std::vector<std::string> session_headers;
+  std::string session_cookie;
 };
 
 enum class ItemState { kPresent, kRemoved, kUnknown };
