@@ -2,6 +2,7 @@
 // exit for bad input, ids as the last word, photos refused by name.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -284,6 +285,38 @@ class CliTakedowns : public Cli {
   }
   int64_t subject_ = 0;
 };
+
+// Legal teams edit the notice templates; `tdm templates check` says what an
+// edited copy lacks before the notifier is restarted with it.
+TEST(CliTemplates, CheckNamesTheStatutoryElementAnEditedTemplateLacks) {
+  const std::filesystem::path copy =
+      std::filesystem::temp_directory_path() / ("tdm-templates-" + std::to_string(getpid()));
+  std::filesystem::remove_all(copy);
+  std::filesystem::copy(TDM_TEMPLATES_DIR, copy);
+  const std::filesystem::path home = copy / "home";
+  auto shipped = Tdm(home, {"templates", "check", copy.string()});
+  EXPECT_EQ(shipped.exit_code, 0) << shipped.out;
+  EXPECT_EQ(shipped.out.find("MISSING"), std::string::npos) << shipped.out;
+  {
+    std::ifstream in(copy / "dmca-512c3.txt");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    const size_t at = text.find("penalty of perjury");
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, 18, "penalty of nothing");
+    std::ofstream(copy / "dmca-512c3.txt", std::ios::trunc) << text;
+  }
+  auto edited = Tdm(home, {"templates", "check", copy.string()});
+  EXPECT_EQ(edited.exit_code, 1) << edited.out;
+  EXPECT_NE(edited.out.find("dmca-512c3.txt                    MISSING statement under penalty of "
+                            "perjury (template dmca-512c3.txt)"),
+            std::string::npos)
+      << edited.out;
+  std::ofstream(copy / "eu-dsa-16.txt", std::ios::trunc) << "Subject: x\n\n{{#items}}unclosed\n";
+  auto broken = Tdm(home, {"templates", "check", copy.string()});
+  EXPECT_NE(broken.exit_code, 0);
+  EXPECT_NE(broken.out.find("eu-dsa-16.txt:"), std::string::npos) << broken.out;
+  std::filesystem::remove_all(copy);
+}
 
 TEST_F(CliTakedowns, ApprovalIsRefusedWhileARequiredDetailIsMissingNamingIt) {
   const int64_t id = Draft("gaps.example", "{\"postal address\",\"telephone\"}");

@@ -90,6 +90,8 @@ takedowns (notices: drafted by the notifier, approved and sent by a person)
   takedowns history ID                    every move: when, from, to, who, why
   takedowns evidence ID [--warc FILE]     what each page showed when sighted and checked
   takedowns export --format csv|lumen-json|eml [--out PATH] [list filters]
+  templates check [DIR]                   load the notice templates (default: the notifier's) and
+                                          name any statutory element one lacks (exit 1)
   takedowns deadline [REGIME [DURATION]] [--check-every DURATION]   per-regime removal
                                           deadline (take-it-down 48h) and re-check interval
 

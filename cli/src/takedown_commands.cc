@@ -200,6 +200,17 @@ int SubjectUpdate(const Home& home, const Args& a) {
   return Print(SetSubjectDetails(home, *id, change));
 }
 
+int TemplatesCheck(const Home&, const Args& a) {
+  if (a.positional().size() > 1) return Fail(Status::InvalidArgument("give at most one folder"));
+  std::optional<std::string> dir;
+  if (!a.positional().empty()) dir = a.positional()[0];
+  bool complete = false;
+  auto text = CheckTemplates(dir, &complete);
+  if (!text.ok()) return Fail(text);
+  std::cout << *text;
+  return complete ? 0 : 1;
+}
+
 }  // namespace
 
 const std::map<std::string, Command>& TakedownCommands() {
@@ -218,6 +229,7 @@ const std::map<std::string, Command>& TakedownCommands() {
       {"takedowns evidence", {{"--warc"}, {}, TakedownsEvidence, true}},
       {"takedowns regime", {{"--by"}, {}, TakedownsRegime, true}},
       {"takedowns deadline", {{"--check-every", "--by"}, {}, TakedownsDeadline, true}},
+      {"templates check", {{}, {}, TemplatesCheck, true}},
       {"site set-contact", {{}, {"--clear"}, SiteSetContact, true}},
       {"site jurisdiction", {{}, {}, SiteJurisdiction, true}},
       {"subject situation", {{"--owns-copyright", "--region"}, {}, SubjectSituation, true}},

@@ -4,8 +4,10 @@
 
 #include "stack_db.h"
 #include "tdm/crawler/recrawl.h"
+#include "tdm/notifier/draft.h"
 #include "tdm/notifier/email.h"
 #include "tdm/notifier/regimes.h"
+#include "tdm/notifier/template.h"
 
 namespace tdm::cli {
 namespace {
@@ -183,6 +185,51 @@ Result<std::string> SetTakedownRegimes(const Home& home, int64_t id,
   });
   if (!moved.ok()) return moved.status();
   return *moved;
+}
+
+Result<std::string> CheckTemplates(const std::optional<std::string>& dir, bool* all_complete) {
+  const std::filesystem::path from =
+      dir ? std::filesystem::path(*dir) : notifier::TemplateSet::DefaultDir();
+  auto templates = notifier::TemplateSet::Load(from);
+  if (!templates.ok()) return templates.status();
+  notifier::DraftInput sample;  // every detail given: only template gaps show
+  sample.subject.name = "Sample Person";
+  sample.subject.email = "sample@example.org";
+  sample.subject.phone = "+1 555 0100";
+  sample.subject.postal_address = "1 Example Street, Springfield";
+  sample.host = "leaks.example";
+  sample.recipient_email = "abuse@hosting.example";
+  sample.recipient_source = "RDAP abuse contact";
+  sample.drafted_at_utc = "2026-01-01 00:00 UTC";
+  sample.request_id = 1;
+  for (int i = 1; i <= 2; ++i) {
+    notifier::InfringingItem item;
+    item.page_url = "https://leaks.example/t/" + std::to_string(i);
+    item.image_url = "https://leaks.example/m/" + std::to_string(i) + ".jpg";
+    item.first_seen_utc = "2026-01-01 00:00 UTC";
+    item.sha256_hex = std::string(64, 'a');
+    item.pdq_hex = std::string(64, 'b');
+    item.by_face_only = i == 2;
+    sample.items.push_back(item);
+  }
+  *all_complete = true;
+  std::string out = "templates in " + from.string() + "\n";
+  for (const std::string& file : templates->FileNames()) {
+    std::vector<std::string> regimes;
+    const std::string stem = file.substr(0, file.rfind(".txt"));
+    for (size_t start = 0; start <= stem.size();) {
+      const size_t end = std::min(stem.find('+', start), stem.size());
+      regimes.push_back(stem.substr(start, end - start));
+      start = end + 1;
+    }
+    sample.regimes = regimes;
+    const notifier::Draft d = DraftTakedown(*templates, sample);
+    std::string gaps;
+    for (const auto& m : d.missing) gaps += (gaps.empty() ? "" : "; ") + m;
+    if (!gaps.empty()) *all_complete = false;
+    out += "  " + Pad(file, 34) + (gaps.empty() ? "complete" : "MISSING " + gaps) + "\n";
+  }
+  return out;
 }
 
 Result<std::string> ListRegimeSettings(const Home& home) {

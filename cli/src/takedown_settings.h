@@ -60,4 +60,10 @@ Result<std::string> SetRegimeDeadline(const Home& home, const std::string& regim
                                       const std::string& actor);
 Result<std::string> ListRegimeSettings(const Home& home);
 
+// Loads the notice templates in `dir` (default: the ones the notifier uses)
+// and drafts a sample notice with complete details from each, listing any
+// statutory element a template lacks. For legal teams after editing them:
+// the notifier loads templates at start. Errors: the load error (file:line).
+Result<std::string> CheckTemplates(const std::optional<std::string>& dir, bool* all_complete);
+
 }  // namespace tdm::cli

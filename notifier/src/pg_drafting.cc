@@ -84,7 +84,8 @@ std::vector<int64_t> EarlierRemovedRequests(pqxx::work& tx, int64_t match_id) {
            " takedowns t JOIN takedown_items i ON i.takedown_id = t.id"
            " JOIN matches om ON om.id = i.match_id JOIN sightings os ON os.id = om.sighting_id"
            " WHERE m.id = $1 AND t.subject_id = m.subject_id"
-           "   AND t.status IN ('removed', 'partially_removed') AND i.state = 'removed'"
+           "   AND t.status IN ('removed', 'partially_removed')"
+           "   AND (i.state = 'removed' OR t.status = 'removed')"
            "   AND (os.image_id = s.image_id OR om.profile_id = m.profile_id"
            "        OR om.face_profile_id = m.face_profile_id)"
            " ORDER BY t.id",

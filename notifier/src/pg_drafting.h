@@ -20,9 +20,10 @@ using DraftFn = std::function<Draft(const DraftInput&)>;
 // without a recipient yet also misses "recipient".
 void RedraftInTx(pqxx::work& tx, int64_t takedown_id, const DraftFn& draft);
 
-// Earlier requests of the subject that ended removed (or partly) and held the
-// same image, or a match on the same registered photo or face, as match
-// `match_id`: the new request cites them (a re-upload).
+// Earlier requests of the subject that ended removed (or partly, for the
+// items found removed) and held the same image, or a match on the same
+// registered photo or face, as match `match_id`: the new request cites them
+// (a re-upload). A request marked removed by hand counts with all its items.
 std::vector<int64_t> EarlierRemovedRequests(pqxx::work& tx, int64_t match_id);
 
 }  // namespace tdm::notifier
