@@ -313,11 +313,15 @@ TEST(Delivery, IgnoredPastItsDeadlineThenEscalatedAndARefusingServerLosesNothing
   sink.set_behaviour(demo::SmtpSink::Behaviour::kRejectRecipient);
   auto smtp_port = sink.Start(0);
   ASSERT_TRUE(smtp_port.ok());
+  // The legal team's own copy of the templates, edited while the stack runs.
+  const fs::path templates = base / "templates";
+  fs::copy(TDM_TEMPLATES_DIR, templates);
   ScopedEnv env({{"TDM_RDAP_URL", "http://127.0.0.1:" + std::to_string(*rdap_port)},
                  {"TDM_SMTP_URL", "smtp://127.0.0.1:" + std::to_string(*smtp_port)},
                  {"TDM_SMTP_FROM", "legal@ngo.test"},
                  {"TDM_NOTIFIER_EVERY_MS", "300"},
-                 {"TDM_NOTIFIER_RECONCILE_MS", "500"}});
+                 {"TDM_NOTIFIER_RECONCILE_MS", "500"},
+                 {"TDM_TEMPLATE_DIR", templates.string()}});
   LocalStack stack;
   ASSERT_TRUE(stack.up_ok()) << stack.up_result().out << stack.Logs();
   const std::string site_id = RegisterAndCrawl(stack, forum, *site_port, "Jane Doe");
@@ -380,6 +384,33 @@ TEST(Delivery, IgnoredPastItsDeadlineThenEscalatedAndARefusingServerLosesNothing
         return Query(stack,
                      "SELECT array_to_string(regimes, ',') || ':' ||"
                      " (prepared_at IS NOT NULL) FROM takedowns") == "take-it-down:true";
+      },
+      30s))
+      << stack.Logs();
+  // An edit that drops the statement of non-consent reaches the running
+  // notifier: the draft is redrafted and cannot be approved; the fix restores it.
+  const std::string original = ReadFile(templates / "take-it-down.txt");
+  std::string edited = original;
+  const size_t statement = edited.find("I have a good faith belief");
+  ASSERT_NE(statement, std::string::npos);
+  edited.erase(statement, edited.find('\n', statement) - statement);
+  Write(templates / "take-it-down.txt", edited);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return Query(stack, "SELECT array_to_string(missing, ', ') FROM takedowns")
+                   .find("(template take-it-down.txt)") != std::string::npos;
+      },
+      30s))
+      << stack.Logs();
+  auto blocked = Tdm(stack.home(), {"takedowns", "approve", id});
+  EXPECT_NE(blocked.exit_code, 0);
+  EXPECT_NE(blocked.out.find("(template take-it-down.txt)"), std::string::npos) << blocked.out;
+  Write(templates / "take-it-down.txt", original);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return Query(stack,
+                     "SELECT array_to_string(missing, ', ') || ':' ||"
+                     " (prepared_at IS NOT NULL) FROM takedowns") == ":true";
       },
       30s))
       << stack.Logs();

@@ -38,6 +38,7 @@ class FakeDeliveryStore final : public DeliveryStore {
     prepared.push_back({job.takedown_id, found});
     return Status::Ok();
   }
+  Result<int> UnprepareDrafts() override { return 0; }
   Status Redraft(int64_t, const std::function<Draft(const DraftInput&)>&) override {
     return Status::Ok();
   }

@@ -98,12 +98,61 @@ Status Notifier::Reconcile() {
   return Status::Ok();
 }
 
+namespace {
+
+// The notice templates, which a legal team may edit while the service runs:
+// reloaded when a file in their folder changes (name, size or time); a broken
+// edit is logged and the last good set kept. Drafts then follow the new text.
+class LiveTemplates {
+ public:
+  LiveTemplates(std::filesystem::path dir, TemplateSet loaded)
+      : dir_(std::move(dir)), current_(std::move(loaded)), stamp_(Stamp()) {}
+
+  Draft Render(const DraftInput& in) const { return DraftTakedown(current_, in); }
+
+  // True when a changed folder was loaded.
+  bool Reload() {
+    const std::string stamp = Stamp();
+    if (stamp == stamp_) return false;
+    stamp_ = stamp;
+    auto loaded = TemplateSet::Load(dir_);
+    if (!loaded.ok()) {
+      spdlog::error("templates in {} not reloaded, the last good ones stay: {}", dir_.string(),
+                    loaded.status().ToString());
+      return false;
+    }
+    current_ = std::move(*loaded);
+    spdlog::info("templates in {} reloaded", dir_.string());
+    return true;
+  }
+
+ private:
+  std::string Stamp() const {
+    std::error_code ec;
+    std::string out;
+    for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
+      std::error_code fe;
+      out += e.path().filename().string() + ":" + std::to_string(e.file_size(fe)) + ":" +
+             std::to_string(e.last_write_time(fe).time_since_epoch().count()) + ";";
+    }
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  TemplateSet current_;
+  std::string stamp_;
+};
+
+}  // namespace
+
 int RunNotifierService(const NotifierConfig& config) {
   if (Status s = config.Validate(); !s.ok()) return ExitWith(s, 2);
-  auto templates = TemplateSet::Load(config.templates_dir.empty() ? TemplateSet::DefaultDir()
-                                                                  : config.templates_dir);
-  if (!templates.ok()) return ExitWith(templates.status(), 2);
-  const DraftFn draft = [&](const DraftInput& in) { return DraftTakedown(*templates, in); };
+  const std::filesystem::path templates_dir =
+      config.templates_dir.empty() ? TemplateSet::DefaultDir() : config.templates_dir;
+  auto loaded = TemplateSet::Load(templates_dir);
+  if (!loaded.ok()) return ExitWith(loaded.status(), 2);
+  LiveTemplates templates(templates_dir, std::move(*loaded));
+  const DraftFn draft = [&](const DraftInput& in) { return templates.Render(in); };
   auto store = MakePgTakedownStore(config.pg_dsn);
   auto delivery = MakePgDeliveryStore(config.pg_dsn);
   FetcherOptions fetch;
@@ -149,6 +198,13 @@ int RunNotifierService(const NotifierConfig& config) {
       registry, [&](const std::vector<Message>& b) { return notifier.HandleBatch(b); },
       {{"reconcile", config.reconcile_every, [&] { return notifier.Reconcile(); }},
        {"deadlines", config.reconcile_every, [&] { return notifier.MarkOverdue(); }},
+       {"templates", std::chrono::seconds(5),
+        [&]() -> Status {
+          if (!templates.Reload()) return Status::Ok();
+          auto n = delivery->UnprepareDrafts();
+          if (n.ok()) spdlog::info("{} draft(s) will be redrafted from the new templates", *n);
+          return n.status();
+        }},
        {"recipients", config.work_every, prepare},
        {"evidence", config.work_every, keep_evidence},
        {"removal checks", config.work_every, check_removals}});

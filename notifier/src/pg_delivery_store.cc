@@ -197,6 +197,14 @@ class PgDeliveryStore final : public DeliveryStore {
         .status();
   }
 
+  Result<int> UnprepareDrafts() override {
+    return pg_.Transact([](pqxx::work& tx) {
+      return static_cast<int>(
+          tx.exec("UPDATE takedowns SET prepared_at = NULL WHERE status = 'draft'")
+              .affected_rows());
+    });
+  }
+
   Status Redraft(int64_t id, const std::function<Draft(const DraftInput&)>& draft) override {
     return pg_
         .Transact([&](pqxx::work& tx) {

@@ -97,6 +97,8 @@ class DeliveryStore {
   // request that is no longer a draft is left alone.
   virtual Status Prepare(const PrepareJob& job, const RecipientResolution& found,
                          const std::function<Draft(const DraftInput&)>& draft) = 0;
+  // Every draft is to be prepared again (the templates changed); returns how many.
+  virtual Result<int> UnprepareDrafts() = 0;
   // Redrafts one request now (e.g. after its regimes changed).
   virtual Status Redraft(int64_t takedown_id,
                          const std::function<Draft(const DraftInput&)>& draft) = 0;
