@@ -87,7 +87,9 @@ Result<std::string> VerifyTakedowns(const Home& home, std::optional<int64_t> id)
     options.user_agent = ua;
   }
   auto fetcher = MakeCurlFetcher(options);
-  notifier::RemovalChecker checker(*fetcher, notifier::RemovalCheckOptions());
+  notifier::RemovalCheckOptions check_options;
+  check_options.politeness = notifier::kNoticePoliteness;
+  notifier::RemovalChecker checker(*fetcher, check_options);
   notifier::RemovalVerifier verifier(*store, checker);
   auto reports = verifier.Run(id, /*due_only=*/false, 1000);
   if (!reports.ok()) return reports.status();

@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 
+#include "tdm/common/url.h"
 #include "tdm/notifier/email.h"
 #include "tdm/notifier/warc.h"
 
@@ -65,28 +66,36 @@ Result<int> RecipientPreparer::Run(size_t limit) {
   return done;
 }
 
-EvidenceKeeper::EvidenceKeeper(DeliveryStore& store, Fetcher& fetcher)
-    : store_(store), fetcher_(fetcher) {}
+EvidenceKeeper::EvidenceKeeper(DeliveryStore& store, Fetcher& fetcher, HostGate::Policy politeness)
+    : store_(store), fetcher_(fetcher), politeness_(politeness) {}
 
 Result<int> EvidenceKeeper::Run(size_t limit) {
   auto jobs = store_.ItemsWithoutEvidence(limit);
   if (!jobs.ok()) return jobs.status();
   if (jobs->empty()) return 0;
   std::vector<FetchRequest> requests;
+  std::map<std::string, size_t> page_of;  // page URL -> its request
+  std::vector<size_t> response_of;        // per job
   for (const EvidenceJob& job : *jobs) {
+    auto [it, fresh] = page_of.try_emplace(job.item.page_url, requests.size());
+    response_of.push_back(it->second);
+    if (!fresh) continue;
     FetchRequest req;
     req.url = job.item.page_url;
     req.allow_private = job.item.allow_private;
     req.private_host = job.item.private_host;
     req.headers = job.item.session_headers;
     req.cookie = job.item.session_cookie;
+    req.host_key = HostKeyOf(req.url);
+    req.politeness = politeness_;
     requests.push_back(std::move(req));
   }
-  const auto responses = fetcher_.FetchAll(requests);
+  auto responses = fetcher_.FetchAll(requests);
+  responses.resize(requests.size());
   std::vector<EvidenceRecord> records;
   for (size_t i = 0; i < jobs->size(); ++i) {
     const EvidenceJob& job = (*jobs)[i];
-    const FetchResponse& resp = responses[i];
+    const FetchResponse& resp = responses[response_of[i]];
     EvidenceRecord e;
     e.takedown_id = job.takedown_id;
     e.item_id = job.item_id;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "tdm/common/test_doubles.h"
@@ -159,14 +160,21 @@ TEST(EvidenceKeeper, KeepsThePageAsWarcAndNeverAnImage) {
   EvidenceJob down = page;
   down.item_id = 12;
   down.item.page_url = "http://leaks.test/gone";
-  store.evidence_jobs = {page, image, down};
+  EvidenceJob same_page = page;  // a second image on the first page
+  same_page.item_id = 13;
+  same_page.item.image_url = "http://leaks.test/b.jpg";
+  store.evidence_jobs = {page, image, down, same_page};
   testing::ScriptedFetcher fetcher;
   fetcher.Serve("http://leaks.test/t/1", 200, "text/html", "<html><img src=/a.jpg></html>");
   fetcher.Serve("http://leaks.test/a.jpg", 200, "image/jpeg", std::string("\xFF\xD8\xFF\xE0", 4));
   EvidenceKeeper keeper(store, fetcher);
   auto n = keeper.Run(10);
   ASSERT_TRUE(n.ok()) << n.status().ToString();
-  ASSERT_EQ(store.evidence.size(), 3u);
+  ASSERT_EQ(store.evidence.size(), 4u);
+  // Each page once, within a per-host budget.
+  EXPECT_EQ(std::count(fetcher.fetched.begin(), fetcher.fetched.end(), "http://leaks.test/t/1"), 1);
+  EXPECT_EQ(fetcher.requests_seen[0].host_key, "leaks.test");
+  EXPECT_NE(store.evidence[3].warc.find("http://leaks.test/b.jpg"), std::string::npos);
   EXPECT_NE(store.evidence[0].warc.find("WARC-Type: response"), std::string::npos);
   EXPECT_NE(store.evidence[0].warc.find("<html><img src=/a.jpg></html>"), std::string::npos);
   EXPECT_NE(store.evidence[0].warc.find(std::string(64, 'a')), std::string::npos);

@@ -161,7 +161,9 @@ int RunNotifierService(const NotifierConfig& config) {
   auto fetcher = MakeCurlFetcher(fetch);
   RecipientResolver resolver(*fetcher, config.rdap_url == "off" ? "" : config.rdap_url,
                              ResolveHostAddresses);
-  RemovalChecker checker(*fetcher, RemovalCheckOptions());
+  RemovalCheckOptions check_options;
+  check_options.politeness = kNoticePoliteness;
+  RemovalChecker checker(*fetcher, check_options);
   RecipientPreparer preparer(*delivery, resolver, draft, config.recipient_ttl);
   EvidenceKeeper evidence(*delivery, *fetcher);
   RemovalVerifier verifier(*delivery, checker);

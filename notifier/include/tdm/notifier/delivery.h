@@ -23,6 +23,10 @@ namespace tdm::notifier {
 
 using DraftFn = std::function<Draft(const DraftInput&)>;
 
+// The notifier's per-host budget for evidence and removal checks: a few
+// requests per notice, spaced less than a crawl's (1 s) but never a burst.
+inline const HostGate::Policy kNoticePoliteness{std::chrono::milliseconds(200), 2};
+
 // Decides who each new draft goes to (the site's contact, else RDAP and
 // security.txt, cached per origin for `ttl`) and under which regimes, then
 // redrafts it. Borrowed references outlive the object.
@@ -42,14 +46,18 @@ class RecipientPreparer {
 
 // Keeps, for each item of a request, its page as it was when sighted: the
 // response as a WARC record plus the image's hashes (never image bytes).
+// Each page is fetched once per round however many items it holds, within
+// `politeness` per host.
 class EvidenceKeeper {
  public:
-  EvidenceKeeper(DeliveryStore& store, Fetcher& fetcher);
+  EvidenceKeeper(DeliveryStore& store, Fetcher& fetcher,
+                 HostGate::Policy politeness = kNoticePoliteness);
   Result<int> Run(size_t limit);
 
  private:
   DeliveryStore& store_;
   Fetcher& fetcher_;
+  HostGate::Policy politeness_;
 };
 
 // One request's checks: its status before and after, and each item's verdict.
