@@ -271,12 +271,12 @@ class CliTakedowns : public Cli {
                      " ('Lifecycle Person', 'p@example.org', '+1 555 0100', '1 Main St')"
                      " RETURNING id")[0]
                    .as<int64_t>();
-    const int64_t id =
-        tx.exec_params1(
-              "INSERT INTO takedowns (subject_id, host, missing) VALUES ($1, $2, $3::text[])"
-              " RETURNING id",
-              subject_, host, missing)[0]
-            .as<int64_t>();
+    const int64_t id = tx.exec_params1(
+                             // Prepared already: the notifier leaves this hand-made draft as it is.
+                             "INSERT INTO takedowns (subject_id, host, missing, prepared_at)"
+                             " VALUES ($1, $2, $3::text[], now()) RETURNING id",
+                             subject_, host, missing)[0]
+                           .as<int64_t>();
     tx.exec_params(
         "INSERT INTO takedown_events (takedown_id, to_status, note) VALUES ($1, 'draft', 'test')",
         id);

@@ -42,7 +42,8 @@ Result<std::string> ListTakedowns(const Home& home, bool as_json, const Takedown
         " coalesce(to_char(t.deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
         "''),"
         " t.recipient_email, t.recipient_source, coalesce(t.message_id, ''),"
-        " array_to_json(t.cites)::text"
+        " array_to_json(t.cites)::text, count(i.id) FILTER (WHERE i.state = 'removed'),"
+        " coalesce(to_char(t.deadline_at AT TIME ZONE 'UTC', 'MM-DD HH24:MI'), '-')"
         " FROM takedowns t LEFT JOIN takedown_items i ON i.takedown_id = t.id"
         " WHERE ($1 = '' OR t.status = $1) AND ($2 = 0 OR t.subject_id = $2)"
         "   AND ($3 = 0 OR EXISTS (SELECT 1 FROM takedown_items x JOIN matches m ON m.id = "
@@ -73,12 +74,16 @@ Result<std::string> ListTakedowns(const Home& home, bool as_json, const Takedown
       }
       return out.dump(2) + "\n";
     }
-    std::string out = Pad("ID", 6) + Pad("SUBJECT", 9) + Pad("STATUS", 18) + Pad("ITEMS", 7) +
-                      Pad("HOST", 24) + "STILL NEEDED\n";
+    std::string out = Pad("ID", 6) + Pad("SUBJECT", 9) + Pad("STATUS", 18) + Pad("GONE", 7) +
+                      Pad("HOST", 22) + Pad("RECIPIENT", 28) + Pad("DUE (UTC)", 13) +
+                      "STILL NEEDED\n";
     for (const auto& r : rows) {
+      const std::string to = r[10].as<std::string>();
       out += Pad(r[0].as<std::string>(), 6) + Pad(r[1].as<std::string>(), 9) +
-             Pad(r[3].as<std::string>(), 18) + Pad(r[4].as<std::string>(), 7) +
-             Pad(r[2].as<std::string>(), 24) + r[6].as<std::string>() + "\n";
+             Pad(r[3].as<std::string>(), 18) +
+             Pad(r[14].as<std::string>() + "/" + r[4].as<std::string>(), 7) +
+             Pad(r[2].as<std::string>(), 21) + " " + Pad(to.empty() ? "-" : to, 27) + " " +
+             Pad(r[15].as<std::string>(), 13) + r[6].as<std::string>() + "\n";
     }
     out += std::to_string(rows.size()) + " takedown request(s)\n";
     return out;
