@@ -52,15 +52,16 @@ Result<int> RecipientPreparer::Run(size_t limit) {
       RecipientQuery query;
       query.site_url = job.origin + "/";
       query.allow_private = job.allow_private;
-      found = resolver_.Resolve(query);  // the site contact is added by the store
+      found = resolver_.ResolveFromNetwork(query);
       for (const auto& p : found.problems) spdlog::warn("recipients for {}: {}", job.origin, p);
       // Failed lookups are retried sooner than good answers.
       const auto ttl = found.candidates.empty() ? std::chrono::seconds(600) : ttl_;
       if (Status s = store_.CacheRecipients(job.origin, found, ttl); !s.ok()) return s;
     }
+    found = WithSiteContact(std::move(found), job.site_contact);
     if (Status s = store_.Prepare(job, found, draft_); !s.ok()) return s;
     spdlog::info("takedown request {} prepared: {} recipient candidate(s) for {}", job.takedown_id,
-                 found.candidates.size() + (job.site_contact.empty() ? 0 : 1), job.origin);
+                 found.candidates.size(), job.origin);
     ++done;
   }
   return done;

@@ -163,18 +163,7 @@ class PgDeliveryStore final : public DeliveryStore {
               " WHERE t.id = $1 AND t.status = 'draft' FOR UPDATE OF t",
               job.takedown_id);
           if (t.empty()) return false;
-          std::vector<Recipient> candidates;
-          if (!job.site_contact.empty()) {
-            Recipient site;
-            site.email = job.site_contact;
-            site.source = "the site's contact (tdm site set-contact)";
-            site.kind = "site";
-            candidates.push_back(std::move(site));
-          }
-          for (const auto& c : found.candidates) {
-            if (!job.site_contact.empty() && c.email == job.site_contact) continue;
-            candidates.push_back(c);
-          }
+          const std::vector<Recipient>& candidates = found.candidates;
           const Recipient first = candidates.empty() ? Recipient() : candidates.front();
           tx.exec_params(
               "UPDATE takedowns SET recipient_email = $2, recipient_source = $3,"

@@ -328,16 +328,29 @@ RecipientResolver::RecipientResolver(Fetcher& fetcher, std::string rdap_base_url
   while (!rdap_base_url_.empty() && rdap_base_url_.back() == '/') rdap_base_url_.pop_back();
 }
 
+RecipientResolution WithSiteContact(RecipientResolution found,
+                                    const std::string& configured_email) {
+  if (configured_email.empty()) return found;
+  RecipientResolution out;
+  out.contact_uris = std::move(found.contact_uris);
+  Collector collect(out);
+  if (auto email = NormalizeEmailAddress(configured_email)) {
+    collect.Add(*email, "site contact", "site");
+  } else {
+    collect.Problem("site contact: not an e-mail address");
+  }
+  for (const auto& c : found.candidates) collect.Add(c.email, c.source, c.kind);
+  for (auto& p : found.problems) collect.Problem(std::move(p));
+  return out;
+}
+
 RecipientResolution RecipientResolver::Resolve(const RecipientQuery& query) {
+  return WithSiteContact(ResolveFromNetwork(query), query.configured_email);
+}
+
+RecipientResolution RecipientResolver::ResolveFromNetwork(const RecipientQuery& query) {
   RecipientResolution resolution;
   Collector out(resolution);
-  if (!query.configured_email.empty()) {
-    if (auto email = NormalizeEmailAddress(query.configured_email)) {
-      out.Add(*email, "site contact", "site");
-    } else {
-      out.Problem("site contact: not an e-mail address");
-    }
-  }
   auto site = Url::Parse(query.site_url);
   if (!site.ok()) {
     out.Problem("site URL: " + site.status().message());

@@ -257,5 +257,29 @@ TEST(ResolveHostAddresses, LiteralsAndLocalhost) {
   EXPECT_TRUE(ResolveHostAddresses("no-such-host.invalid").empty());
 }
 
+TEST(WithSiteContact, PutsTheConfiguredContactFirstOnceAndKeepsTheRest) {
+  RecipientResolution found;
+  Recipient hosting;
+  hosting.email = "abuse@hosting.test";
+  hosting.source = "RDAP abuse contact of 192.0.2.1";
+  hosting.kind = "hosting-abuse";
+  Recipient same = hosting;
+  same.email = "Agent@Forum.test";
+  same.kind = "security-txt";
+  found.candidates = {hosting, same};
+  found.problems = {"RDAP domain lookup: 404"};
+  const auto out = WithSiteContact(found, "agent@forum.test");
+  ASSERT_EQ(out.candidates.size(), 2u);
+  EXPECT_EQ(out.candidates[0].email, "agent@forum.test");
+  EXPECT_EQ(out.candidates[0].kind, "site");
+  EXPECT_EQ(out.candidates[1].email, "abuse@hosting.test");
+  EXPECT_EQ(out.problems, found.problems);
+  const auto bad = WithSiteContact(found, "not an address");
+  EXPECT_EQ(bad.candidates.size(), 2u);
+  EXPECT_EQ(bad.candidates[0].kind, "hosting-abuse");
+  EXPECT_EQ(bad.problems.front(), "site contact: not an e-mail address");
+  EXPECT_EQ(WithSiteContact(found, "").candidates.size(), 2u);
+}
+
 }  // namespace
 }  // namespace tdm::notifier

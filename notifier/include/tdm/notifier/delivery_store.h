@@ -92,7 +92,8 @@ class DeliveryStore {
       const std::string& origin) = 0;
   virtual Status CacheRecipients(const std::string& origin, const RecipientResolution& found,
                                  std::chrono::seconds ttl) = 0;
-  // Stores the recipients (the site contact first), chooses the regimes
+  // Stores the recipients (`found`, in order: the first is who the notice
+  // goes to), chooses the regimes
   // unless a person set them, redrafts and marks the draft prepared. A
   // request that is no longer a draft is left alone.
   virtual Status Prepare(const PrepareJob& job, const RecipientResolution& found,

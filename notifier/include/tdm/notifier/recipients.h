@@ -172,6 +172,11 @@ std::string RegistrableDomain(const std::string& host);
 //
 // Never throws; every failure is a line in `problems`. Not thread-safe (the
 // Fetcher is not); `fetcher` must outlive the resolver.
+// `found` with the site's configured contact first (source "site contact",
+// kind "site"; an implausible address is a problem instead), the others
+// after it without repeating it. What Resolve() does with configured_email.
+RecipientResolution WithSiteContact(RecipientResolution found, const std::string& configured_email);
+
 class RecipientResolver {
  public:
   using ResolveIps = std::function<std::vector<std::string>(const std::string& host)>;
@@ -179,6 +184,10 @@ class RecipientResolver {
   RecipientResolver(Fetcher& fetcher, std::string rdap_base_url, ResolveIps resolve_ips);
 
   RecipientResolution Resolve(const RecipientQuery& query);
+  // The same without the configured contact: what the network says about the
+  // site (RDAP, security.txt), for callers that cache it per origin and add
+  // the site's contact, which may change, with WithSiteContact().
+  RecipientResolution ResolveFromNetwork(const RecipientQuery& query);
 
  private:
   Fetcher& fetcher_;
