@@ -1,11 +1,7 @@
 #include "tdm/demo/static_server.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -13,13 +9,14 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "loopback_listener.h"
 
 namespace tdm::demo {
 namespace {
@@ -28,15 +25,7 @@ namespace fs = std::filesystem;
 
 constexpr size_t kMaxHeadBytes = 16 * 1024;
 
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
+using detail::SendAll;
 
 // Reads until the end of the request head ("\r\n\r\n"). Returns nullopt on
 // timeout, EOF, error or an oversized head (a shutdown() by Stop() shows as EOF).
@@ -258,121 +247,42 @@ bool NotModified(const std::string& head, const Validators& v) {
 
 }  // namespace
 
-StaticServer::StaticServer(fs::path root) : root_(std::move(root)) {}
+StaticServer::StaticServer(fs::path root)
+    : root_(std::move(root)),
+      listener_(std::make_unique<detail::LoopbackListener>(
+          detail::LoopbackListener::Options{
+              .name = "static server",
+              .max_connections = kMaxConnections,
+              .send_timeout = std::chrono::milliseconds(kReadTimeoutMs)},
+          [this](int fd) { Serve(fd); },
+          [](int fd) { SendAll(fd, Simple("503 Service Unavailable", false)); })) {}
 
 StaticServer::~StaticServer() { Stop(); }
 
 Result<uint16_t> StaticServer::Start(uint16_t port) {
   std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
-  if (listen_fd_ != -1) return Status::InvalidArgument("static server already running");
+  if (listener_->running()) return Status::InvalidArgument("static server already running");
   std::error_code ec;
   if (!fs::is_directory(root_, ec)) {
     return Status::InvalidArgument("static server root is not a directory: " + root_.string());
   }
   canonical_root_ = fs::canonical(root_, ec);
   if (ec) return Status::InvalidArgument("cannot resolve " + root_.string() + ": " + ec.message());
-
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::Unavailable(std::string("socket: ") + std::strerror(errno));
-  const int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || ::listen(fd, 128) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
-      ::pipe2(wake_pipe_, O_CLOEXEC) != 0) {
-    const std::string why = std::strerror(errno);
-    ::close(fd);
-    return Status::Unavailable("bind 127.0.0.1:" + std::to_string(port) + ": " + why);
-  }
-  listen_fd_ = fd;
-  port_ = ntohs(addr.sin_port);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = false;
-  }
-  accept_thread_ = std::thread([this] { AcceptLoop(); });
-  return port_.load();
+  return listener_->Start(port);
 }
 
 void StaticServer::Stop() {
   std::lock_guard<std::mutex> lifecycle(lifecycle_mu_);
-  if (listen_fd_ == -1) return;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  stop_cv_.notify_all();
-  const char byte = 1;
-  [[maybe_unused]] ssize_t ignored = ::write(wake_pipe_[1], &byte, 1);
-  accept_thread_.join();
-
-  std::list<std::unique_ptr<Connection>> conns;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& c : connections_) {
-      if (c->fd != -1) ::shutdown(c->fd, SHUT_RDWR);  // wakes a blocked poll/recv
-    }
-    conns.swap(connections_);
-  }
-  for (auto& c : conns) c->thread.join();
-
-  ::close(listen_fd_);
-  ::close(wake_pipe_[0]);
-  ::close(wake_pipe_[1]);
-  listen_fd_ = -1;
-  wake_pipe_[0] = wake_pipe_[1] = -1;
-  port_ = 0;
+  listener_->Stop();
 }
 
-void StaticServer::ReapFinished() {
-  for (auto it = connections_.begin(); it != connections_.end();) {
-    if ((*it)->done.load()) {
-      (*it)->thread.join();
-      it = connections_.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
-
-void StaticServer::AcceptLoop() {
-  for (;;) {
-    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_pipe_[0], POLLIN, 0}};
-    const int r = ::poll(fds, 2, 1000);
-    if (r < 0 && errno != EINTR) return;
-    if (fds[1].revents != 0) return;
-    std::lock_guard<std::mutex> lock(mu_);
-    ReapFinished();
-    if (stopping_) return;
-    if (r <= 0 || (fds[0].revents & POLLIN) == 0) continue;
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    const timeval send_timeout{kReadTimeoutMs / 1000, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
-    if (connections_.size() >= static_cast<size_t>(kMaxConnections)) {
-      SendAll(fd, Simple("503 Service Unavailable", false));
-      ::close(fd);
-      continue;
-    }
-    auto conn = std::make_unique<Connection>();
-    conn->fd = fd;
-    Connection* raw = conn.get();
-    connections_.push_back(std::move(conn));
-    raw->thread = std::thread([this, raw] { Serve(raw); });
-  }
-}
+uint16_t StaticServer::port() const { return listener_->port(); }
 
 bool StaticServer::SleepUnlessStopped(int ms) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return !stop_cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
+  return listener_->SleepUnlessStopped(std::chrono::milliseconds(ms));
 }
 
-void StaticServer::Serve(Connection* conn) {
-  const int fd = conn->fd;
+void StaticServer::Serve(int fd) {
   bool linger = true;
   if (const auto head = ReadHead(fd, kReadTimeoutMs)) {
     const int now_in_flight = ++in_flight_;
@@ -469,10 +379,6 @@ void StaticServer::Serve(Connection* conn) {
     --in_flight_;
   }
   if (linger) LingerDrain(fd);
-  std::lock_guard<std::mutex> lock(mu_);
-  ::close(fd);
-  conn->fd = -1;
-  conn->done = true;
 }
 
 }  // namespace tdm::demo

@@ -7,17 +7,18 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "tdm/common/status.h"
 
 namespace tdm::demo {
+namespace detail {
+class LoopbackListener;  // demo/src/loopback_listener.h
+}  // namespace detail
 
 // Speaks enough ESMTP (RFC 5321) for a client such as libcurl: a 220
 // greeting; EHLO (a multi-line 250 with SIZE and, only when
@@ -95,7 +96,7 @@ class SmtpSink {
   void Stop();
 
   // The bound port; 0 when not running.
-  uint16_t port() const { return port_.load(); }
+  uint16_t port() const;
   // Applies to transactions that start after the call.
   void set_behaviour(Behaviour b) { behaviour_.store(b); }
 
@@ -108,35 +109,20 @@ class SmtpSink {
   int64_t starttls_refused() const { return starttls_refused_.load(); }
 
  private:
-  struct Connection {
-    int fd = -1;
-    std::thread thread;
-    std::atomic<bool> done{false};
-  };
   class Session;
 
-  void AcceptLoop();
-  void Serve(Connection* conn);
-  void ReapFinished();  // joins connections whose thread has finished; holds mu_
   void Keep(Message message);
 
   const Options options_;
   std::atomic<Behaviour> behaviour_;
-  std::atomic<uint16_t> port_{0};
   std::atomic<int64_t> starttls_refused_{0};
-
-  std::mutex lifecycle_mu_;  // serialises Start and Stop
-  int listen_fd_ = -1;
-  int wake_pipe_[2] = {-1, -1};  // written by Stop() to wake the accept loop
-  std::thread accept_thread_;
-
-  std::mutex mu_;  // guards connections_ and stopping_
-  bool stopping_ = false;
-  std::list<std::unique_ptr<Connection>> connections_;
 
   mutable std::mutex messages_mu_;
   mutable std::condition_variable messages_cv_;
   std::vector<Message> messages_;
+
+  // Declared last: destroyed first, so that no connection outlives the state above.
+  std::unique_ptr<detail::LoopbackListener> listener_;
 };
 
 }  // namespace tdm::demo

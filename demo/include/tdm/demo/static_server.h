@@ -4,17 +4,17 @@
 // that need real HTTP over loopback (POSIX sockets, no third-party code).
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
-#include <list>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "tdm/common/status.h"
 
 namespace tdm::demo {
+namespace detail {
+class LoopbackListener;  // demo/src/loopback_listener.h
+}  // namespace detail
 
 // Serves the files under `root`, one request per connection ("Connection:
 // close"), one thread per connection (at most kMaxConnections at a time;
@@ -76,7 +76,7 @@ class StaticServer {
   void Stop();
 
   // The bound port; 0 when not running.
-  uint16_t port() const { return port_.load(); }
+  uint16_t port() const;
   // Requests whose head was read and answered (or, for drop, dropped);
   // incremented before the connection is closed.
   int64_t requests_served() const { return requests_served_.load(); }
@@ -91,21 +91,11 @@ class StaticServer {
   void set_response_delay_ms(int ms) { response_delay_ms_.store(ms); }
 
  private:
-  struct Connection {
-    int fd = -1;
-    std::thread thread;
-    std::atomic<bool> done{false};
-  };
-
-  void AcceptLoop();
-  void Serve(Connection* conn);
-  void ReapFinished();  // joins connections whose thread has finished; holds mu_
-  // Waits up to `ms` or until Stop(); returns false when stopped.
-  bool SleepUnlessStopped(int ms);
+  void Serve(int fd);               // one connection, on its own thread
+  bool SleepUnlessStopped(int ms);  // false when stopped
 
   const std::filesystem::path root_;
-  std::filesystem::path canonical_root_;
-  std::atomic<uint16_t> port_{0};
+  std::filesystem::path canonical_root_;  // written by Start() only while stopped
   std::atomic<int64_t> requests_served_{0};
   std::atomic<int64_t> not_modified_served_{0};
   std::atomic<int> in_flight_{0};
@@ -113,14 +103,8 @@ class StaticServer {
   std::atomic<int> response_delay_ms_{0};
 
   std::mutex lifecycle_mu_;  // serialises Start and Stop
-  int listen_fd_ = -1;
-  int wake_pipe_[2] = {-1, -1};  // written by Stop() to wake the accept loop
-  std::thread accept_thread_;
-
-  std::mutex mu_;  // guards connections_ and stopping_
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::list<std::unique_ptr<Connection>> connections_;
+  // Declared last: destroyed first, so that no connection outlives the state above.
+  std::unique_ptr<detail::LoopbackListener> listener_;
 };
 
 }  // namespace tdm::demo
