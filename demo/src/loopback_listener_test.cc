@@ -13,21 +13,15 @@
 #include <mutex>
 #include <string>
 
+#include "loopback_client.h"
+
 namespace tdm::demo::detail {
 namespace {
 
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
 
-int Connect(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  return fd;
-}
+using testing::Connect;
 
 // Reads until EOF (true) or 5 s of silence (false).
 bool ReadToEof(int fd, std::string* out) {

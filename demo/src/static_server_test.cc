@@ -12,20 +12,14 @@
 #include <string>
 #include <thread>
 
+#include "loopback_client.h"
+
 namespace tdm::demo {
 namespace {
 
 namespace fs = std::filesystem;
 
-int Connect(uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  return fd;
-}
+using testing::Connect;
 
 // Reads until EOF or `timeout_ms` of silence; `eof` tells which.
 std::string ReadAll(int fd, bool* eof = nullptr, int timeout_ms = 5000) {
