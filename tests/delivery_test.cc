@@ -269,7 +269,29 @@ TEST(Delivery, RemovedAfterTheNoticeWithEvidenceAndAReuploadCitesTheEarlierReque
   EXPECT_EQ(requests[0]["recipient"]["email"], "abuse@hosting.test");
   EXPECT_EQ(requests[0]["items"][0]["state"], "removed");
 
-  // The image comes back at a new URL: a new request citing the removed one.
+  // The removed request stays watched: one image back at its old URL is
+  // listed again in a new draft that cites it.
+  fs::copy_file(forum.photo_a, forum.root / "forum" / "a.png");
+  auto watched = Tdm(stack.home(), {"takedowns", "verify", id});
+  ASSERT_EQ(watched.exit_code, 0) << watched.out;
+  EXPECT_NE(watched.out.find("removed (1 removed, 1 still up, 0 unknown); back online: listed"
+                             " again in request "),
+            std::string::npos)
+      << watched.out;
+  EXPECT_EQ(Query(stack, "SELECT status FROM takedowns WHERE id = " + id), "removed");
+  const std::string back = Query(stack, "SELECT id FROM takedowns WHERE status = 'draft'");
+  ASSERT_FALSE(back.empty());
+  EXPECT_EQ(Query(stack, "SELECT array_to_string(cites, ',') FROM takedowns WHERE id = " + back),
+            id);
+  EXPECT_EQ(Query(stack,
+                  "SELECT string_agg(image_url, ' ') FROM takedown_items"
+                  " WHERE takedown_id = " +
+                      back),
+            "http://127.0.0.1:" + std::to_string(*site_port) + "/forum/a.png");
+  EXPECT_NE(Tdm(stack.home(), {"takedowns", "history", id}).out.find("back online at "),
+            std::string::npos);
+
+  // The other image comes back at a new URL: a new match, in the same draft.
   fs::copy_file(forum.photo_b, forum.root / "forum" / "b-again.png");
   Write(forum.root / "forum" / "thread3.html", "<html><img src=\"b-again.png\"></html>");
   Write(forum.root / "forum" / "index.html",
@@ -286,6 +308,8 @@ TEST(Delivery, RemovedAfterTheNoticeWithEvidenceAndAReuploadCitesTheEarlierReque
       60s))
       << stack.Logs();
   const std::string reupload = Query(stack, "SELECT id FROM takedowns WHERE status = 'draft'");
+  EXPECT_EQ(reupload, back);
+  EXPECT_EQ(Count(stack, "SELECT count(*) FROM takedown_items WHERE takedown_id = " + reupload), 2);
   EXPECT_EQ(
       Query(stack, "SELECT array_to_string(cites, ',') FROM takedowns WHERE id = " + reupload), id);
   auto shown = Tdm(stack.home(), {"takedowns", "show", reupload});

@@ -95,8 +95,8 @@ Result<std::string> VerifyTakedowns(const Home& home, std::optional<int64_t> id)
   if (!reports.ok()) return reports.status();
   if (id && reports->empty()) {
     return Status::InvalidArgument("takedown " + std::to_string(*id) +
-                                   " has nothing to check: only a sent request with items not yet "
-                                   "removed is checked");
+                                   " has nothing to check: a sent request's items not yet removed"
+                                   " are checked, and a removed request's for 90 days");
   }
   std::string out;
   for (const auto& r : *reports) {
@@ -105,7 +105,11 @@ Result<std::string> VerifyTakedowns(const Home& home, std::optional<int64_t> id)
         (r.outcome.status_after != r.outcome.status_before ? " -> " + r.outcome.status_after : "") +
         " (" + std::to_string(r.outcome.removed) + " removed, " +
         std::to_string(r.outcome.present) + " still up, " + std::to_string(r.outcome.unknown) +
-        " unknown)\n";
+        " unknown)" +
+        (r.outcome.reopened_as
+             ? "; back online: listed again in request " + std::to_string(r.outcome.reopened_as)
+             : std::string()) +
+        "\n";
     for (const auto& line : r.lines) out += "  " + line + "\n";
   }
   out += std::to_string(reports->size()) + " request(s) checked\n";

@@ -147,6 +147,12 @@ Result<std::string> MoveTakedown(const Home& home, int64_t id, TakedownStatus to
     }
     tx.exec_params("UPDATE takedowns SET status = $2, updated_at = now() WHERE id = $1", id,
                    notifier::StatusName(to));
+    if (to == TakedownStatus::kRemoved) {  // watched for the content coming back
+      tx.exec_params(
+          "UPDATE takedowns SET watch_until = now() + interval '90 days',"
+          " next_check_at = now() + interval '7 days' WHERE id = $1",
+          id);
+    }
     std::string deadline;
     if (to == TakedownStatus::kSent) {  // sent outside tdm: the host's time starts now
       auto due = tx.exec_params1(

@@ -241,8 +241,8 @@ class PgDeliveryStore final : public DeliveryStore {
     return pg_.Transact([&](pqxx::work& tx) {
       std::vector<CheckJob> out;
       auto requests = tx.exec_params(
-          std::string("SELECT t.id, t.status FROM takedowns t WHERE t.status IN ") +
-              kCheckedStatuses +
+          std::string("SELECT t.id, t.status FROM takedowns t WHERE (t.status IN ") +
+              kCheckedStatuses + " OR (t.status = 'removed' AND t.watch_until > now()))" +
               " AND ($1 = 0 OR t.id = $1) AND (NOT $2 OR coalesce(t.next_check_at, now()) <= now())"
               " ORDER BY coalesce(t.next_check_at, now()), t.id LIMIT $3",
           only.value_or(0), due_only, static_cast<int64_t>(limit));
@@ -252,9 +252,10 @@ class PgDeliveryStore final : public DeliveryStore {
         job.status = req[1].as<std::string>();
         for (const auto& r : tx.exec_params(std::string("SELECT i.id,") + kItemColumns +
                                                 " FROM takedown_items i" + kItemJoins +
-                                                " WHERE i.takedown_id = $1 AND i.state <> 'removed'"
+                                                " WHERE i.takedown_id = $1"
+                                                " AND (i.state <> 'removed' OR $2 = 'removed')"
                                                 " ORDER BY i.id",
-                                            job.takedown_id)) {
+                                            job.takedown_id, job.status)) {
           job.item_ids.push_back(r[0].as<int64_t>());
           job.items.push_back(ItemFrom(r, 1));
         }
@@ -272,15 +273,26 @@ class PgDeliveryStore final : public DeliveryStore {
           tx.exec_params("SELECT status FROM takedowns WHERE id = $1 FOR UPDATE", job.takedown_id);
       if (t.empty()) return out;
       out.status_before = out.status_after = t[0][0].as<std::string>();
+      // A removed request is only watched: its items keep their outcome, and
+      // content back at one of its URLs goes to a new draft.
+      const bool watching = out.status_before == "removed";
+      std::vector<int64_t> back;
       std::string reasons;
       for (const auto& c : checked) {
         const ItemVerdict& v = c.verdict;
-        tx.exec_params(
-            "UPDATE takedown_items SET state = $2, state_reason = $3, checked_at = now(),"
-            " checks = checks + 1,"
-            " removed_at = CASE WHEN $2 = 'removed' THEN coalesce(removed_at, now()) END"
-            " WHERE id = $1",
-            c.item_id, ItemStateName(v.state), v.reason);
+        if (watching) {
+          ++(v.state == ItemState::kRemoved   ? out.removed
+             : v.state == ItemState::kPresent ? out.present
+                                              : out.unknown);
+          if (v.state == ItemState::kPresent) back.push_back(c.item_id);
+        } else {
+          tx.exec_params(
+              "UPDATE takedown_items SET state = $2, state_reason = $3, checked_at = now(),"
+              " checks = checks + 1,"
+              " removed_at = CASE WHEN $2 = 'removed' THEN coalesce(removed_at, now()) END"
+              " WHERE id = $1",
+              c.item_id, ItemStateName(v.state), v.reason);
+        }
         EvidenceRecord e;
         e.takedown_id = job.takedown_id;
         e.item_id = c.item_id;
@@ -303,6 +315,13 @@ class PgDeliveryStore final : public DeliveryStore {
           reasons += (reasons.empty() ? "" : "; ") + v.reason;
         }
       }
+      if (watching) {
+        if (!back.empty()) out.reopened_as = ReopenRemoved(tx, job.takedown_id, back);
+        tx.exec_params(std::string("UPDATE takedowns SET next_check_at = now() + ") + kWatchEvery +
+                           " WHERE id = $1",
+                       job.takedown_id);
+        return out;
+      }
       auto counts = tx.exec_params1(
           "SELECT count(*) FILTER (WHERE state = 'removed'), count(*) FILTER (WHERE state ="
           " 'present'), count(*) FILTER (WHERE state NOT IN ('removed', 'present')), count(*)"
@@ -324,10 +343,12 @@ class PgDeliveryStore final : public DeliveryStore {
       }
       if (to && from && CanMove(*from, *to)) {
         out.status_after = StatusName(*to);
-        tx.exec_params(
-            "UPDATE takedowns SET status = $2, updated_at = now(), next_check_at = NULL"
-            " WHERE id = $1",
-            job.takedown_id, out.status_after);
+        tx.exec_params(std::string("UPDATE takedowns SET status = $2, updated_at = now(),"
+                                   " next_check_at = CASE WHEN $2 = 'removed' THEN now() + ") +
+                           kWatchEvery +
+                           " END, watch_until = CASE WHEN $2 = 'removed' THEN now() + " +
+                           kWatchFor + " END WHERE id = $1",
+                       job.takedown_id, out.status_after);
         tx.exec_params(
             "INSERT INTO takedown_events (takedown_id, from_status, to_status, actor, note)"
             " VALUES ($1, $2, $3, 'tdm', $4)",

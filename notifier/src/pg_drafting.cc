@@ -77,6 +77,64 @@ void RedraftInTx(pqxx::work& tx, int64_t id, const DraftFn& draft) {
       id, d.subject_line, d.body, PgTextArray(d.missing));
 }
 
+void LockDrafting(pqxx::work& tx, int64_t subject_id, const std::string& host) {
+  tx.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                 static_cast<int>(subject_id & 0x7fffffff), host);
+}
+
+int64_t OpenDraft(pqxx::work& tx, int64_t subject_id, const std::string& host,
+                  std::optional<int64_t> site_id, const std::string& note, bool* opened) {
+  auto open = tx.exec_params(
+      "SELECT id FROM takedowns WHERE subject_id = $1 AND host = $2 AND status = 'draft'",
+      subject_id, host);
+  *opened = open.empty();
+  if (!open.empty()) return open[0][0].as<int64_t>();
+  const int64_t id = tx.exec_params1(
+                           "INSERT INTO takedowns (subject_id, host, site_id) VALUES ($1, $2, $3)"
+                           " RETURNING id",
+                           subject_id, host, site_id)[0]
+                         .as<int64_t>();
+  tx.exec_params(
+      "INSERT INTO takedown_events (takedown_id, from_status, to_status, note)"
+      " VALUES ($1, NULL, 'draft', $2)",
+      id, note);
+  return id;
+}
+
+int64_t ReopenRemoved(pqxx::work& tx, int64_t removed_id, const std::vector<int64_t>& item_ids) {
+  auto t =
+      tx.exec_params1("SELECT subject_id, host, site_id FROM takedowns WHERE id = $1", removed_id);
+  const int64_t subject_id = t[0].as<int64_t>();
+  const std::string host = t[1].as<std::string>();
+  LockDrafting(tx, subject_id, host);
+  bool opened = false;
+  const int64_t draft = OpenDraft(
+      tx, subject_id, host,
+      t[2].is_null() ? std::optional<int64_t>() : std::optional<int64_t>(t[2].as<int64_t>()),
+      "the content of removed request " + std::to_string(removed_id) + " is back online", &opened);
+  std::string urls;
+  for (const auto& r :
+       tx.exec_params("INSERT INTO takedown_items (takedown_id, match_id, page_url, image_url)"
+                      " SELECT $1, match_id, page_url, image_url FROM takedown_items"
+                      " WHERE id = ANY($2::bigint[]) ON CONFLICT (takedown_id, match_id) DO NOTHING"
+                      " RETURNING image_url",
+                      draft, PgNumberArray(item_ids))) {
+    urls += (urls.empty() ? "" : " ") + r[0].as<std::string>();
+  }
+  tx.exec_params(
+      "UPDATE takedowns SET cites = ARRAY(SELECT DISTINCT unnest(cites || ARRAY[$2::bigint])"
+      " ORDER BY 1), prepared_at = NULL, updated_at = now() WHERE id = $1",
+      draft, removed_id);
+  if (!urls.empty()) {
+    tx.exec_params(
+        "INSERT INTO takedown_events (takedown_id, from_status, to_status, actor, note)"
+        " VALUES ($1, 'removed', 'removed', 'tdm', $2)",
+        removed_id,
+        "back online at " + urls + ": listed again in request " + std::to_string(draft));
+  }
+  return draft;
+}
+
 std::vector<int64_t> EarlierRemovedRequests(pqxx::work& tx, int64_t match_id) {
   std::vector<int64_t> out;
   for (const auto& r : tx.exec_params(

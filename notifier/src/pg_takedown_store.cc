@@ -25,9 +25,7 @@ class PgTakedownStore final : public TakedownStore {
       out.found = true;
       const int64_t subject_id = m[0][0].as<int64_t>();
       const std::string host = m[0][1].as<std::string>();
-      // Serialise everyone drafting for this (subject, host).
-      tx.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))",
-                     static_cast<int>(subject_id & 0x7fffffff), host);
+      LockDrafting(tx, subject_id, host);
       // A redelivered match already in a request (of any status) opens nothing.
       auto held =
           tx.exec_params("SELECT takedown_id FROM takedown_items WHERE match_id = $1", match_id);
@@ -35,30 +33,14 @@ class PgTakedownStore final : public TakedownStore {
         out.takedown_id = held[0][0].as<int64_t>();
         return out;
       }
-      auto open = tx.exec_params(
-          "SELECT id FROM takedowns WHERE subject_id = $1 AND host = $2"
-          " AND status = 'draft'",
-          subject_id, host);
-      if (open.empty()) {
-        out.takedown_id =
-            tx.exec_params1(
-                  "INSERT INTO takedowns (subject_id, host, site_id)"
-                  " VALUES ($1, $2, $3) RETURNING id",
-                  subject_id, host,
-                  m[0][4].is_null() ? std::optional<int64_t>()
-                                    : std::optional<int64_t>(m[0][4].as<int64_t>()))[0]
-                .as<int64_t>();
-        tx.exec_params(
-            "INSERT INTO takedown_events (takedown_id, from_status, to_status, note)"
-            " VALUES ($1, NULL, 'draft', 'drafted from match ' || $2)",
-            out.takedown_id, match_id);
-        out.new_request = true;
-      } else {
-        out.takedown_id = open[0][0].as<int64_t>();
-      }
+      out.takedown_id =
+          OpenDraft(tx, subject_id, host,
+                    m[0][4].is_null() ? std::optional<int64_t>()
+                                      : std::optional<int64_t>(m[0][4].as<int64_t>()),
+                    "drafted from match " + std::to_string(match_id), &out.new_request);
       auto item = tx.exec_params(
           "INSERT INTO takedown_items (takedown_id, match_id, page_url, image_url)"
-          " VALUES ($1, $2, $3, $4) ON CONFLICT (match_id) DO NOTHING RETURNING id",
+          " VALUES ($1, $2, $3, $4) ON CONFLICT (takedown_id, match_id) DO NOTHING RETURNING id",
           out.takedown_id, match_id, m[0][2].as<std::string>(), m[0][3].as<std::string>());
       out.new_item = !item.empty();
       if (!out.new_item) return out;

@@ -68,6 +68,9 @@ struct CheckedItem {
 struct CheckOutcome {
   std::string status_before, status_after;
   int removed = 0, present = 0, unknown = 0;  // items, after this round
+  // A removed request whose content is back at one of its URLs: the draft
+  // that now lists it again (citing the removed request); 0: none.
+  int64_t reopened_as = 0;
 };
 
 // A notice ready to go: an approved request, or an escalated one whose
@@ -108,12 +111,15 @@ class DeliveryStore {
   virtual Status RecordEvidence(const std::vector<EvidenceRecord>& records) = 0;
 
   // Sent requests whose next check is due (all of them when `due_only` is
-  // false), or just request `only`; only items not yet removed.
+  // false), or just request `only`; only items not yet removed. Removed
+  // requests still watched (watch_until) come with all their items.
   virtual Result<std::vector<CheckJob>> ChecksDue(std::optional<int64_t> only, bool due_only,
                                                   size_t limit) = 0;
   // Stores the verdicts and evidence; moves the request to removed when
-  // every item is gone (actor "tdm", with the reasons), and schedules the
-  // next check from its regimes' check interval.
+  // every item is gone (actor "tdm", with the reasons; then watched weekly
+  // for 90 days), and schedules the next check from its regimes' check
+  // interval. For a watched removed request, items found present again are
+  // listed in the subject's draft for the host, which cites it.
   virtual Result<CheckOutcome> RecordChecks(const CheckJob& job,
                                             const std::vector<CheckedItem>& checked) = 0;
 
