@@ -472,6 +472,9 @@ TEST(Delivery, IgnoredPastItsDeadlineThenEscalatedAndARefusingServerLosesNothing
                                       "--reason", "no answer within the deadline"});
   ASSERT_EQ(escalated.exit_code, 0) << escalated.out;
   EXPECT_EQ(Query(stack, "SELECT status FROM takedowns WHERE id = " + id), "escalated");
+  auto shown = Tdm(stack.home(), {"takedowns", "show", id});
+  EXPECT_NE(shown.out.find("Escalation to security@forum.test"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("> "), std::string::npos) << "the original notice, quoted";
   auto escalation = Tdm(stack.home(), {"takedowns", "send", id});
   ASSERT_EQ(escalation.exit_code, 0) << escalation.out;
   ASSERT_TRUE(sink.WaitForMessages(2, 10s));

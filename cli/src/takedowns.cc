@@ -95,7 +95,8 @@ Result<std::string> ShowTakedown(const Home& home, int64_t id) {
     auto t = tx.exec_params(
         "SELECT status, host, subject_line, body, array_to_string(missing, ', '),"
         " recipient_email, recipient_source, array_to_string(regimes, ', '),"
-        " coalesce(regimes_set_by, ''), array_to_string(cites, ', ')"
+        " coalesce(regimes_set_by, ''), array_to_string(cites, ', '),"
+        " coalesce(escalated_to, ''), coalesce(escalated_source, ''), escalation_body"
         " FROM takedowns WHERE id = $1",
         id);
     if (t.empty()) return std::nullopt;
@@ -117,6 +118,12 @@ Result<std::string> ShowTakedown(const Home& home, int64_t id) {
     }
     out += "Subject: " + t[0][2].as<std::string>() + "\n\n" + t[0][3].as<std::string>();
     if (!out.empty() && out.back() != '\n') out += "\n";
+    if (const std::string escalation = t[0][12].as<std::string>(); !escalation.empty()) {
+      const std::string to = t[0][10].as<std::string>();
+      out += "\n========== Escalation to " + (to.empty() ? std::string("(no email)") : to) + "  [" +
+             t[0][11].as<std::string>() + "]\n\n" + escalation;
+      if (out.back() != '\n') out += "\n";
+    }
     return out;
   });
   if (!text.ok()) return text.status();
