@@ -5,6 +5,7 @@
 
 #include "admin.h"
 #include "stack_db.h"
+#include "tdm/notifier/schedule_sql.h"
 
 namespace tdm::cli {
 namespace {
@@ -155,19 +156,18 @@ Result<std::string> MoveTakedown(const Home& home, int64_t id, TakedownStatus to
     tx.exec_params("UPDATE takedowns SET status = $2, updated_at = now() WHERE id = $1", id,
                    notifier::StatusName(to));
     if (to == TakedownStatus::kRemoved) {  // watched for the content coming back
-      tx.exec_params(
-          "UPDATE takedowns SET watch_until = now() + interval '90 days',"
-          " next_check_at = now() + interval '7 days' WHERE id = $1",
-          id);
+      tx.exec_params(std::string("UPDATE takedowns SET watch_until = now() + ") +
+                         notifier::kWatchFor + ", next_check_at = now() + " +
+                         notifier::kWatchEvery + " WHERE id = $1",
+                     id);
     }
     std::string deadline;
     if (to == TakedownStatus::kSent) {  // sent outside tdm: the host's time starts now
       auto due = tx.exec_params1(
-          "UPDATE takedowns t SET sent_at = now(), deadline_at = now() + coalesce((SELECT"
-          " min(deadline) FROM regime_settings WHERE regime = ANY(t.regimes)), interval '7 days'),"
-          " next_check_at = now() + coalesce((SELECT min(check_every) FROM regime_settings"
-          " WHERE regime = ANY(t.regimes)), interval '6 hours') WHERE id = $1"
-          " RETURNING to_char(deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')",
+          std::string("UPDATE takedowns t SET sent_at = now(), deadline_at = now() + ") +
+              notifier::kDeadlineSql + ", next_check_at = now() + " + notifier::kCheckEverySql +
+              " WHERE id = $1"
+              " RETURNING to_char(deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')",
           id);
       deadline = "; removal due by " + due[0].as<std::string>();
     }

@@ -7,6 +7,7 @@
 #include "tdm/notifier/email.h"
 #include "tdm/notifier/lifecycle.h"
 #include "tdm/notifier/regimes.h"
+#include "tdm/notifier/schedule_sql.h"
 
 namespace tdm::notifier {
 namespace {
@@ -16,15 +17,6 @@ using nlohmann::json;
 // The statuses whose content is checked: sent and not yet settled.
 constexpr const char* kCheckedStatuses =
     "('sent', 'acknowledged', 'overdue', 'escalated', 'partially_removed')";
-
-// The shortest deadline and check interval over a request's regimes (7 days
-// and 6 hours for a regime without settings).
-constexpr const char* kDeadlineSql =
-    "coalesce((SELECT min(deadline) FROM regime_settings WHERE regime = ANY(t.regimes)),"
-    " interval '7 days')";
-constexpr const char* kCheckEverySql =
-    "coalesce((SELECT min(check_every) FROM regime_settings WHERE regime = ANY(t.regimes)),"
-    " interval '6 hours')";
 
 json CandidatesJson(const std::vector<Recipient>& candidates) {
   json out = json::array();

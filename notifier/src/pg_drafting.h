@@ -11,6 +11,7 @@
 
 #include "tdm/common/pg_adapter.h"
 #include "tdm/notifier/draft.h"
+#include "tdm/notifier/schedule_sql.h"
 
 namespace tdm::notifier {
 
@@ -29,11 +30,6 @@ int64_t OpenDraft(pqxx::work& tx, int64_t subject_id, const std::string& host,
 
 // Serialises everyone drafting for (subject, host) until the transaction ends.
 void LockDrafting(pqxx::work& tx, int64_t subject_id, const std::string& host);
-
-// How long and how often a removed request's URLs stay watched for the
-// content coming back.
-inline constexpr const char* kWatchFor = "interval '90 days'";
-inline constexpr const char* kWatchEvery = "interval '7 days'";
 
 // Items `item_ids` of removed request `removed_id` are back online: lists
 // their matches again in the subject's draft for the host (opened if need
